@@ -1,0 +1,52 @@
+"""FabLab LMS: a Flask plugin for teacher training with 3D-model assignments and certificates.
+
+``create_app()`` builds a standalone app; ``LMS().init_app(host, url_prefix="/lms")``
+mounts the same blueprints into an existing Flask app.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+__all__ = ["LMS", "create_app"]
+
+
+class LMS:
+    def __init__(self, app: Flask | None = None, **kwargs):
+        if app is not None:
+            self.init_app(app, **kwargs)
+
+    def init_app(self, app: Flask, url_prefix: str = "", config: dict | None = None) -> None:
+        from lms import db, i18n, tasks
+        from lms.config import load_config
+        from lms.extensions import babel, csrf, login_manager
+        from lms.web import register_blueprints, register_template_helpers
+
+        load_config(app.config, Path(app.instance_path), config)
+        app.config["LMS_URL_PREFIX"] = url_prefix
+        db.init_app(app)
+        tasks.init_app(app)
+        csrf.init_app(app)
+        if "babel" not in app.extensions:
+            app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", i18n.TRANSLATIONS_DIR)
+            babel.init_app(app, locale_selector=i18n.select_locale)
+        login_manager.init_app(app)
+        register_template_helpers(app)
+        register_blueprints(app, url_prefix)
+        app.extensions["lms"] = self
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """A standalone LMS app. ``LMS_INSTANCE_PATH`` selects the instance folder."""
+    from lms.config import instance_path_from_env
+
+    instance_path = (config or {}).get("LMS_INSTANCE_PATH") or instance_path_from_env()
+    os.makedirs(instance_path, exist_ok=True)
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path), instance_relative_config=True, static_folder=None)
+    LMS(app, config=config)
+    from lms.web import HttpsAwareSessionInterface
+
+    app.session_interface = HttpsAwareSessionInterface()
+    return app

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.accounts import operations as ops
+from lms.accounts.forms import LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
+from lms.accounts.mail import send_mail
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after login."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+            return target
+    return url_for("catalog.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = ops.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")), 303)
+        form.password.errors.append(_("Wrong e-mail or password, or too many attempts. Try again later."))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if not current_app.config["LMS_REGISTRATION_OPEN"]:
+        abort(404)
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = ops.create_user(form.email.data, form.name.data, form.password.data)
+        login_user(user)
+        flash(_("Welcome! Your account is ready."), "success")
+        return redirect(url_for("catalog.catalogue"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    return redirect(url_for("accounts.login"), 303)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = ops.find_user(form.email.data)
+        if user is not None:
+            link = url_for("accounts.reset_password", token=ops.make_reset_token(user), _external=True)
+            send_mail(user.email, _("Reset your password"), _("Open this link to set a new password: %(link)s", link=link))
+        # The same answer whether or not the account exists.
+        flash(_("If the address has an account, a reset link is on its way."), "info")
+        return redirect(url_for("accounts.login"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/reset_request.html", form=form), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    user = ops.user_for_reset_token(token)
+    if user is None:
+        return render_template("accounts/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        ops.set_password(user, form.password.data)
+        flash(_("Your password is set. Log in with it."), "success")
+        return redirect(url_for("accounts.login"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/reset_password.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = form.name.data.strip()
+        current_user.locale = form.locale.data or None
+        flash(_("Saved."), "success")
+        return redirect(url_for("accounts.profile"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/profile.html", form=form), status

@@ -1,0 +1,118 @@
+"""Administrator pages: users and roles, instructors of courses."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from lms import db
+from lms.accounts import operations as accounts
+from lms.accounts.models import User
+from lms.admin.forms import AssignInstructorForm, RoleForm, UserSearchForm
+from lms.catalog.blueprint import lang
+from lms.catalog.models import Course, CourseInstructor
+
+bp = Blueprint("admin", __name__)
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def load_user(user_id: int) -> User:
+    user = db.session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/admin/users/")
+@admin_required
+def users():
+    sess = db.session()
+    form = UserSearchForm(request.args)
+    query = select(User)
+    if form.validate() and form.q.data:
+        pattern = f"%{form.q.data.strip().lower()}%"
+        query = query.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+    page = max(request.args.get("page", 1, type=int), 1)
+    size = current_app.config["LMS_PAGE_SIZE"]
+    total = sess.scalar(select(func.count()).select_from(query.subquery()))
+    people = sess.scalars(query.order_by(User.name).offset((page - 1) * size).limit(size)).all()
+    return render_template("admin/users.html", users=people, form=form, page=page, pages=max(1, -(-total // size)),
+                           total=total, role_form=RoleForm())
+
+
+@bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
+@admin_required
+def set_role(user_id: int):
+    user = load_user(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a valid role."), "error")
+        return redirect(url_for("admin.users"), 303)
+    if user.id == current_user.id and form.role.data != "admin":
+        flash(_("You cannot remove your own administrator role."), "error")
+        return redirect(url_for("admin.users"), 303)
+    accounts.set_role(user, form.role.data)
+    flash(_("%(name)s is now %(role)s.", name=user.name, role=dict(form.role.choices)[form.role.data]), "success")
+    return redirect(url_for("admin.users", q=request.args.get("q"), page=request.args.get("page")), 303)
+
+
+@bp.route("/admin/courses/")
+@admin_required
+def courses():
+    sess = db.session()
+    items = []
+    for course in sess.scalars(select(Course).order_by(Course.archived, Course.slug)):
+        assigned = sess.scalars(
+            select(User).join(CourseInstructor, CourseInstructor.user_id == User.id).where(CourseInstructor.course_id == course.id)
+        ).all()
+        items.append((course, assigned))
+    return render_template("admin/courses.html", items=items, form=AssignInstructorForm(), lang=lang())
+
+
+@bp.route("/admin/courses/<slug>/instructors", methods=["POST"])
+@admin_required
+def assign_instructor(slug: str):
+    sess = db.session()
+    course = sess.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        abort(404)
+    form = AssignInstructorForm()
+    if form.validate_on_submit():
+        user = accounts.find_user(form.email.data)
+        if user is None:
+            flash(_("No account has this e-mail."), "error")
+        else:
+            if user.role == "learner":
+                user.role = "instructor"
+            if sess.get(CourseInstructor, (course.id, user.id)) is None:
+                sess.add(CourseInstructor(course_id=course.id, user_id=user.id))
+            flash(_("%(name)s now teaches this course.", name=user.name), "success")
+    else:
+        flash(_("Enter a valid e-mail address."), "error")
+    return redirect(url_for("admin.courses"), 303)
+
+
+@bp.route("/admin/courses/<slug>/instructors/<int:user_id>/remove", methods=["POST"])
+@admin_required
+def remove_instructor(slug: str, user_id: int):
+    sess = db.session()
+    course = sess.scalar(select(Course).where(Course.slug == slug))
+    link = sess.get(CourseInstructor, (course.id, user_id)) if course else None
+    if link is None:
+        abort(404)
+    sess.delete(link)
+    flash(_("Removed."), "success")
+    return redirect(url_for("admin.courses"), 303)

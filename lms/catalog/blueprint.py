@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.security import safe_join
+
+from lms import completion, db
+from lms.catalog import operations as ops
+from lms.catalog.forms import EnrolForm
+from lms.catalog.markdown import render_markdown
+from lms.catalog.models import Assignment, Course, Enrolment, Lesson, Module
+
+bp = Blueprint("catalog", __name__)
+
+
+def lang() -> str:
+    return str(get_locale() or "en")
+
+
+def load_course(slug: str) -> Course:
+    course = db.session().scalar(select(Course).where(Course.slug == slug))
+    if course is None or (course.archived and not (current_user.is_authenticated and current_user.is_staff)):
+        abort(404)
+    return course
+
+
+def load_lesson(course: Course, slug: str) -> Lesson:
+    lesson = db.session().scalar(select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug))
+    if lesson is None or lesson.archived:
+        abort(404)
+    return lesson
+
+
+def can_read(course: Course) -> Enrolment | None | bool:
+    """The learner's enrolment; True for staff who teach it; None when the user may not read lessons."""
+    sess = db.session()
+    if ops.instructs(sess, current_user, course):
+        return True
+    return ops.get_enrolment(sess, current_user, course)
+
+
+def asset_url_for(course: Course):
+    return lambda path: url_for("catalog.course_asset", slug=course.slug, path=path)
+
+
+@bp.route("/courses/")
+def catalogue():
+    sess = db.session()
+    courses = list(sess.scalars(select(Course).where(Course.archived.is_(False)).order_by(Course.slug)))
+    enrolled = set()
+    if current_user.is_authenticated:
+        enrolled = set(sess.scalars(select(Enrolment.course_id).where(Enrolment.user_id == current_user.id)))
+    return render_template("catalog/catalogue.html", courses=courses, enrolled=enrolled, lang=lang())
+
+
+@bp.route("/courses/<slug>/")
+def course_page(slug: str):
+    sess = db.session()
+    course = load_course(slug)
+    enrolment = can_read(course) if current_user.is_authenticated else None
+    modules = list(sess.scalars(select(Module).where(Module.course_id == course.id, Module.archived.is_(False)).order_by(Module.position)))
+    lessons = ops.live_lessons(sess, course)
+    assignments = list(sess.scalars(select(Assignment).where(Assignment.course_id == course.id, Assignment.archived.is_(False)).order_by(Assignment.position)))
+    done = ops.completed_lesson_ids(sess, current_user, course) if enrolment else set()
+    progress = ops.Progress(sum(1 for x in lessons if x.id in done), len(lessons))
+    return render_template(
+        "catalog/course.html", course=course, modules=modules, lessons=lessons, assignments=assignments,
+        enrolment=enrolment, done=done, progress=progress, form=EnrolForm(), lang=lang(),
+        summary_html=render_markdown(course.summary_in(lang())),
+    )
+
+
+@bp.route("/courses/<slug>/enrol", methods=["POST"])
+@login_required
+def enrol(slug: str):
+    course = load_course(slug)
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            ops.enrol(db.session(), current_user, course, form.key.data)
+        except ops.EnrolmentError as exc:
+            form.key.errors.append(_("The enrolment key is not right.") if "key" in str(exc) else _("This course is closed."))
+        else:
+            flash(_("You are enrolled. Welcome to the course!"), "success")
+            return redirect(url_for("catalog.course_page", slug=slug), 303)
+    sess = db.session()
+    lessons = ops.live_lessons(sess, course)
+    modules = list(sess.scalars(select(Module).where(Module.course_id == course.id, Module.archived.is_(False)).order_by(Module.position)))
+    return render_template(
+        "catalog/course.html", course=course, modules=modules, lessons=lessons, assignments=[], enrolment=None,
+        done=set(), progress=ops.Progress(0, len(lessons)), form=form, lang=lang(),
+        summary_html=render_markdown(course.summary_in(lang())),
+    ), 400
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>/")
+@login_required
+def lesson_page(slug: str, lesson_slug: str):
+    sess = db.session()
+    course = load_course(slug)
+    lesson = load_lesson(course, lesson_slug)
+    enrolment = can_read(course)
+    if not enrolment:
+        flash(_("Enrol in the course to read its lessons."), "info")
+        return redirect(url_for("catalog.course_page", slug=slug), 303)
+    if isinstance(enrolment, Enrolment):
+        ops.record_visit(enrolment, lesson)
+    lessons = ops.live_lessons(sess, course)
+    index = next(i for i, x in enumerate(lessons) if x.id == lesson.id)
+    done = ops.completed_lesson_ids(sess, current_user, course)
+    return render_template(
+        "catalog/lesson.html", course=course, lesson=lesson, lessons=lessons, done=done, lang=lang(),
+        body_html=render_markdown(lesson.body_md, asset_url_for(course)),
+        prev_lesson=lessons[index - 1] if index > 0 else None,
+        next_lesson=lessons[index + 1] if index + 1 < len(lessons) else None,
+    )
+
+
+@bp.route("/courses/<slug>/lessons/<lesson_slug>/complete", methods=["POST"])
+@login_required
+def complete_lesson(slug: str, lesson_slug: str):
+    sess = db.session()
+    course = load_course(slug)
+    lesson = load_lesson(course, lesson_slug)
+    enrolment = ops.get_enrolment(sess, current_user, course)
+    if enrolment is None:
+        abort(403)
+    ops.mark_lesson_done(sess, current_user, lesson)
+    completion.progress_changed(sess, current_user, course)
+    lessons = ops.live_lessons(sess, course)
+    index = next(i for i, x in enumerate(lessons) if x.id == lesson.id)
+    if index + 1 < len(lessons):
+        return redirect(url_for("catalog.lesson_page", slug=slug, lesson_slug=lessons[index + 1].slug), 303)
+    return redirect(url_for("catalog.course_page", slug=slug), 303)
+
+
+@bp.route("/courses/<slug>/files/<path:path>")
+def course_asset(slug: str, path: str):
+    """Images and attachments of a course: only files under its ``assets/`` folder."""
+    course = load_course(slug)
+    if not path.startswith("assets/"):
+        abort(404)
+    folder = safe_join(current_app.config["LMS_COURSES_PATH"], course.slug)
+    if folder is None:
+        abort(404)
+    response = send_from_directory(folder, path, max_age=3600)
+    # SVGs can carry script: never let an asset run in our origin.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/dashboard/")
+@login_required
+def dashboard():
+    sess = db.session()
+    rows = sess.execute(
+        select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == current_user.id).order_by(Enrolment.last_seen_at.desc().nulls_last(), Course.slug)
+    ).all()
+    items = []
+    for enrolment, course in rows:
+        lessons = ops.live_lessons(sess, course)
+        done = ops.completed_lesson_ids(sess, current_user, course)
+        resume = next((x for x in lessons if x.id == enrolment.last_lesson_id), None)
+        if resume is None or resume.id in done:
+            resume = next((x for x in lessons if x.id not in done), resume)
+        items.append({"course": course, "enrolment": enrolment, "resume": resume,
+                      "progress": ops.Progress(sum(1 for x in lessons if x.id in done), len(lessons))})
+    extras = completion.dashboard_panels(sess, current_user)
+    teaching = ops.taught_courses(sess, current_user) if current_user.is_staff else []
+    return render_template("catalog/dashboard.html", items=items, extras=extras, teaching=teaching, lang=lang())

@@ -1,0 +1,229 @@
+"""Catalogue verbs: sync course files, enrol, record progress. They flush; the caller commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.accounts.models import User
+from lms.catalog.loader import CourseFileError, CourseSpec, course_folders, load_course
+from lms.catalog.models import (
+    Assignment,
+    Course,
+    CourseInstructor,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Module,
+)
+from lms.db import utcnow
+
+
+class EnrolmentError(ValueError):
+    pass
+
+
+# --- sync -------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _requirements_validator():
+    try:
+        from lms.geometry import validate_requirements
+    except ImportError:  # the geometry engine is optional for pure catalogue use
+        return None
+    return validate_requirements
+
+
+def sync_courses(sess: Session, root: Path) -> SyncReport:
+    """Import every course folder under ``root``. A broken course is reported and left as it was."""
+    report = SyncReport()
+    validator = _requirements_validator()
+    seen: set[str] = set()
+    for folder in course_folders(root):
+        try:
+            spec = load_course(folder, validator)
+        except CourseFileError as exc:
+            report.errors.append(str(exc))
+            seen.add(folder.name)  # a broken course is not archived either
+            continue
+        seen.add(spec.slug)
+        with sess.begin_nested():
+            outcome = _apply_course(sess, spec)
+        getattr(report, outcome).append(spec.slug)
+    for course in sess.scalars(select(Course).where(Course.archived.is_(False))):
+        if course.slug not in seen:
+            course.archived = True
+            report.archived.append(course.slug)
+    sess.flush()
+    return report
+
+
+def _apply_course(sess: Session, spec: CourseSpec) -> str:
+    course = sess.scalar(select(Course).where(Course.slug == spec.slug))
+    if course is not None and course.source_hash == spec.source_hash and not course.archived:
+        return "unchanged"
+    outcome = "created" if course is None else "updated"
+    if course is None:
+        course = Course(slug=spec.slug, title={}, summary={}, language=spec.language, hours=spec.hours)
+        sess.add(course)
+    course.title, course.summary, course.language, course.hours = spec.title, spec.summary, spec.language, spec.hours
+    course.enrolment, course.enrolment_key = spec.enrolment, spec.enrolment_key
+    course.instructor_emails, course.certificate, course.completion = spec.instructors, spec.certificate, spec.completion
+    course.archived, course.source_hash, course.synced_at = False, spec.source_hash, utcnow()
+    sess.flush()
+
+    modules = {m.slug: m for m in sess.scalars(select(Module).where(Module.course_id == course.id))}
+    lessons = {x.slug: x for x in sess.scalars(select(Lesson).where(Lesson.course_id == course.id))}
+    assignments = {x.slug: x for x in sess.scalars(select(Assignment).where(Assignment.course_id == course.id))}
+    live_modules, live_lessons, live_assignments = set(), set(), set()
+    lesson_pos = assignment_pos = 0
+    for mpos, mspec in enumerate(spec.modules):
+        module = modules.get(mspec.slug) or Module(course_id=course.id, slug=mspec.slug, title={}, position=mpos)
+        module.title, module.position, module.archived = mspec.title, mpos, False
+        sess.add(module)
+        sess.flush()
+        live_modules.add(mspec.slug)
+        for lspec in mspec.lessons:
+            lesson = lessons.get(lspec.slug) or Lesson(course_id=course.id, slug=lspec.slug)
+            lesson.module_id, lesson.title, lesson.source_file = module.id, lspec.title, lspec.file
+            lesson.body_md, lesson.position, lesson.archived = lspec.body_md, lesson_pos, False
+            sess.add(lesson)
+            live_lessons.add(lspec.slug)
+            lesson_pos += 1
+        for aspec in mspec.assignments:
+            a = assignments.get(aspec.slug) or Assignment(course_id=course.id, slug=aspec.slug)
+            a.module_id, a.title, a.brief_md, a.required = module.id, aspec.title, aspec.brief_md, aspec.required
+            a.due, a.max_attempts, a.requirements, a.rubric = aspec.due, aspec.max_attempts, aspec.requirements, aspec.rubric
+            a.position, a.archived = assignment_pos, False
+            sess.add(a)
+            live_assignments.add(aspec.slug)
+            assignment_pos += 1
+    # Never delete: learners' progress and submissions point at these rows.
+    for group, live in ((modules, live_modules), (lessons, live_lessons), (assignments, live_assignments)):
+        for slug, row in group.items():
+            if slug not in live:
+                row.archived = True
+    sess.flush()
+    return outcome
+
+
+# --- enrolment and progress -------------------------------------------------------------------
+
+
+def get_enrolment(sess: Session, user: User, course: Course) -> Enrolment | None:
+    return sess.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
+
+
+def enrol(sess: Session, user: User, course: Course, key: str | None = None, check_key: bool = True) -> Enrolment:
+    existing = get_enrolment(sess, user, course)
+    if existing is not None:
+        return existing
+    if course.archived:
+        raise EnrolmentError("This course is closed.")
+    if check_key and course.enrolment == "key":
+        import hmac
+
+        if not key or not hmac.compare_digest(key.strip().encode(), (course.enrolment_key or "").encode()):
+            raise EnrolmentError("The enrolment key is not right.")
+    enrolment = Enrolment(user_id=user.id, course_id=course.id)
+    sess.add(enrolment)
+    sess.flush()
+    return enrolment
+
+
+def live_lessons(sess: Session, course: Course) -> list[Lesson]:
+    return list(
+        sess.scalars(
+            select(Lesson)
+            .join(Module, Lesson.module_id == Module.id)
+            .where(Lesson.course_id == course.id, Lesson.archived.is_(False))
+            .order_by(Module.position, Lesson.position)
+        )
+    )
+
+
+def completed_lesson_ids(sess: Session, user: User, course: Course) -> set[int]:
+    return set(
+        sess.scalars(
+            select(LessonProgress.lesson_id)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id)
+        )
+    )
+
+
+def mark_lesson_done(sess: Session, user: User, lesson: Lesson) -> None:
+    exists = sess.scalar(
+        select(LessonProgress.id).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
+    if exists is None:
+        sess.add(LessonProgress(user_id=user.id, lesson_id=lesson.id))
+        sess.flush()
+
+
+def record_visit(enrolment: Enrolment, lesson: Lesson) -> None:
+    enrolment.last_lesson_id, enrolment.last_seen_at = lesson.id, utcnow()
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def course_progress(sess: Session, user: User, course: Course) -> Progress:
+    lessons = live_lessons(sess, course)
+    done = completed_lesson_ids(sess, user, course)
+    return Progress(sum(1 for x in lessons if x.id in done), len(lessons))
+
+
+def progress_table(sess: Session, course: Course) -> list[tuple[User, Enrolment, int]]:
+    """(learner, enrolment, lessons done) for every enrolled learner, by name."""
+    done = (
+        select(LessonProgress.user_id, func.count(LessonProgress.id).label("n"))
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(Lesson.course_id == course.id, Lesson.archived.is_(False))
+        .group_by(LessonProgress.user_id)
+        .subquery()
+    )
+    rows = sess.execute(
+        select(User, Enrolment, func.coalesce(done.c.n, 0))
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .outerjoin(done, done.c.user_id == User.id)
+        .where(Enrolment.course_id == course.id)
+        .order_by(User.name)
+    )
+    return [tuple(r) for r in rows]
+
+
+def instructs(sess: Session, user: User, course: Course) -> bool:
+    """Whether ``user`` may teach ``course``: admins always; instructors when named or assigned."""
+    if not user.is_authenticated:
+        return False
+    if user.role == "admin":
+        return True
+    if user.role != "instructor":
+        return False
+    if user.email in (course.instructor_emails or []):
+        return True
+    return sess.get(CourseInstructor, (course.id, user.id)) is not None
+
+
+def taught_courses(sess: Session, user: User) -> list[Course]:
+    courses = sess.scalars(select(Course).where(Course.archived.is_(False)).order_by(Course.slug))
+    return [c for c in courses if instructs(sess, user, c)]

@@ -1,0 +1,93 @@
+"""Database plumbing: one engine per app, one session per request (or task), committed in one place.
+
+Plain SQLAlchemy rather than Flask-SQLAlchemy so that a host application that
+already uses Flask-SQLAlchemy for its own models can mount the plugin.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app, g
+from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """Holds the engine and session factory of one app (``app.extensions['lms_db']``)."""
+
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self.session_factory()
+
+
+def get_db(app=None) -> Database:
+    return (app or current_app).extensions["lms_db"]
+
+
+def session() -> Session:
+    """The session of the current request or app context, created on first use."""
+    if "lms_session" not in g:
+        g.lms_session = get_db().session()
+    return g.lms_session
+
+
+def init_app(app) -> None:
+    app.extensions["lms_db"] = Database(app.config["LMS_DATABASE_URL"])
+
+    @app.after_request
+    def _commit_once(response):
+        # The one place a request's writes are committed: successful responses only.
+        sess = g.pop("lms_session", None)
+        if sess is not None:
+            try:
+                if response.status_code < 400:
+                    sess.commit()
+                else:
+                    sess.rollback()
+            finally:
+                sess.close()
+        return response
+
+    @app.teardown_appcontext
+    def _close(exc):  # noqa: ANN001
+        sess = g.pop("lms_session", None)
+        if sess is not None:
+            sess.rollback()
+            sess.close()

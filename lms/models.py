@@ -1,0 +1,12 @@
+"""Every model, imported in one place so Alembic and create_app see the whole schema."""
+from lms.accounts.models import LoginThrottle, User  # noqa: F401
+from lms.catalog.models import (  # noqa: F401
+    Assignment,
+    Course,
+    CourseInstructor,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Module,
+)
+from lms.db import Base  # noqa: F401

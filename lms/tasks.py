@@ -1,0 +1,59 @@
+"""Background tasks on Huey.
+
+One module-level Huey instance; ``init_app`` points its storage at the right
+engine: SqliteHuey storage in the instance folder by default (consumed by an
+in-process consumer started by ``lms run``), Redis when ``LMS_REDIS_URL`` is
+set (consumed by ``lms worker``), or immediate mode for tests.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from huey import Huey
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+huey = Huey("lms", storage_class=MemoryStorage, results=False, utc=True)
+_state: dict = {"app": None, "consumer": None}
+_lock = threading.Lock()
+
+
+def init_app(app) -> None:
+    cfg = app.config
+    if cfg.get("LMS_TASKS_IMMEDIATE"):
+        huey.immediate = True
+    else:
+        huey.immediate = False
+        if cfg.get("LMS_REDIS_URL"):
+            huey.storage = RedisStorage("lms", url=cfg["LMS_REDIS_URL"])
+        else:
+            path = Path(app.instance_path) / "tasks.sqlite3"
+            huey.storage = SqliteStorage("lms", filename=str(path))
+    _state["app"] = app
+
+
+def task_app():
+    """The app whose configuration tasks run under (the last one initialised in this process)."""
+    if _state["app"] is None:
+        from lms import create_app
+
+        _state["app"] = create_app()
+    return _state["app"]
+
+
+def start_embedded_consumer(workers: int = 2):
+    """Run a Huey consumer on threads inside this process (the embedded default)."""
+    with _lock:
+        if _state["consumer"] is None and not huey.immediate:
+            consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+            consumer.start()
+            _state["consumer"] = consumer
+        return _state["consumer"]
+
+
+def stop_embedded_consumer() -> None:
+    with _lock:
+        consumer = _state.pop("consumer", None)
+        _state["consumer"] = None
+        if consumer is not None:
+            consumer.stop(graceful=True)

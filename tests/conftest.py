@@ -1,0 +1,158 @@
+"""Fixtures: an app on a real database (SQLite in a temp folder, or PostgreSQL when LMS_DATABASE_URL is set)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from lms import create_app, db
+from lms.migrate import upgrade
+from lms.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _reset_database(app) -> None:
+    engine = db.get_db(app).engine
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The database for the whole run, migrated once from empty."""
+    url = os.environ.get("LMS_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app({"LMS_INSTANCE_PATH": str(tmp_path_factory.mktemp("inst0")), "LMS_DATABASE_URL": url,
+                      "LMS_TASKS_IMMEDIATE": True})
+    _reset_database(app)
+    upgrade(app)
+    return url
+
+
+def _empty_tables(app) -> None:
+    engine = db.get_db(app).engine
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def courses_dir(tmp_path):
+    """A copy of the real course folders that a test may change."""
+    target = tmp_path / "courses"
+    shutil.copytree(ROOT / "courses", target)
+    return target
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url, courses_dir):
+    return {
+        "LMS_INSTANCE_PATH": str(tmp_path / "instance"),
+        "LMS_DATABASE_URL": database_url,
+        "LMS_COURSES_PATH": str(courses_dir),
+        "LMS_TASKS_IMMEDIATE": not os.environ.get("LMS_REDIS_URL"),
+        "LMS_LOGIN_MAX_FAILURES": 5,
+        "SERVER_NAME": "lms.test",
+        "TESTING": True,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    _empty_tables(app)
+    yield app
+    db.get_db(app).engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class LmsRunner:
+    """Runs the real ``lms`` command group against the test app."""
+
+    def __init__(self, app):
+        self.runner = app.test_cli_runner()
+
+    def invoke(self, args, **kwargs):
+        from lms.cli import cli
+
+        return self.runner.invoke(cli, args=args, **kwargs)
+
+
+@pytest.fixture
+def runner(app):
+    return LmsRunner(app)
+
+
+@pytest.fixture
+def synced(app):
+    """The real courses imported."""
+    from lms.catalog.operations import sync_courses
+
+    with app.app_context():
+        report = sync_courses(db.session(), Path(app.config["LMS_COURSES_PATH"]))
+        db.session().commit()
+    assert not report.errors, report.errors
+    return report
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class Users:
+    def __init__(self, app):
+        self.app = app
+
+    def create(self, email: str, name: str = "Test User", role: str = "learner", password: str = DEMO_PASSWORD):
+        from lms.accounts.operations import create_user
+
+        with self.app.app_context():
+            user = create_user(email, name, password, role)
+            db.session().commit()
+            return user.id
+
+
+@pytest.fixture
+def users(app):
+    return Users(app)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = DEMO_PASSWORD):
+        return self.client.post("/login", data={"email": email, "password": password,
+                                                "csrf_token": csrf_token(self.client)})
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        payload = {"csrf_token": csrf_token(self.client, "/courses/")}
+        payload.update(data or {})
+        return self.client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
