@@ -1,0 +1,399 @@
+"""Model analysis: :func:`analyse` builds the JSON-serialisable report.
+
+Each check is a dict ``{"id", "severity", "passed", "message",
+"message_template", "params", ...figures}`` where ``severity`` is one of
+``error``, ``warning``, ``info`` and ``message == message_template % params``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .i18n import N_, fmt, msg
+from .mesh import Mesh
+from .profiles import (
+    DEFAULT_INFILL, DEFAULT_LINE_WIDTH_MM, DEFAULT_PERIMETERS, DEFAULT_TOP_BOTTOM_MM, PRINTERS,
+    get_material, get_printer,
+)
+from .topology import Topology, analyse_topology
+
+LOCATION_CAP = 5000
+
+
+def _check(cid: str, severity: str, passed: bool, template: str, params: dict, **figures) -> dict:
+    out = {"id": cid, "severity": severity, "passed": bool(passed)}
+    out.update(msg(template, **params))
+    out.update(figures)
+    return out
+
+
+# --------------------------------------------------------------------------- fit
+
+def _rot2(theta: float) -> np.ndarray:
+    c, s = math.cos(theta), math.sin(theta)
+    return np.array([[c, -s], [s, c]])
+
+
+def _hull2d(points: np.ndarray) -> np.ndarray:
+    if len(points) < 4:
+        return points
+    try:
+        from scipy.spatial import ConvexHull
+
+        return points[ConvexHull(points).vertices]
+    except Exception:  # flat or degenerate input: keep all points
+        return points
+
+
+_AXES = "xyz"
+
+
+def fit_build_volume(vertices: np.ndarray, build: list[float], step_deg: float = 1.0,
+                     _cache: dict | None = None) -> dict:
+    """Find an orientation in which the model fits *build* (X, Y, Z in mm).
+
+    Tries the model as it is, then each of the three axes pointing up (90°
+    turns) combined with turns about the vertical axis in *step_deg* steps.
+    The orientation with the largest smallest margin wins.
+    """
+    build = np.asarray(build, float)
+    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    ext = hi - lo
+    as_is = bool((ext <= build + 1e-9).all())
+    result = {
+        "build_volume_mm": [float(b) for b in build],
+        "extents_mm": [float(e) for e in ext],
+        "fits_as_is": as_is,
+        "fits": as_is,
+        "rotation": [],
+        "oriented_extents_mm": [float(e) for e in ext],
+        "margin_mm": float((build - ext).min()),
+    }
+    if as_is:
+        return result
+    cache = _cache if _cache is not None else {}
+    best = None
+    for up in range(3):
+        plane = [a for a in range(3) if a != up]
+        key = ("hull", up)
+        if key not in cache:
+            cache[key] = _hull2d(np.ascontiguousarray(vertices[:, plane]))
+        hull = cache[key]
+        height = ext[up]
+        if height > build[2] + 1e-9:
+            continue
+        for deg in np.arange(0.0, 90.0, step_deg):
+            p = hull @ _rot2(math.radians(deg)).T
+            w, d = p.max(axis=0) - p.min(axis=0)
+            for (xw, yd, swap) in ((w, d, False), (d, w, True)):
+                margin = min(build[0] - xw, build[1] - yd, build[2] - height)
+                if best is None or margin > best[0]:
+                    best = (margin, up, float(deg + (90.0 if swap else 0.0)), [xw, yd, height])
+    if best is not None:
+        margin, up, deg, oext = best
+        rotation = []
+        if up == 0:
+            rotation.append({"axis": "y", "degrees": 90.0})
+        elif up == 1:
+            rotation.append({"axis": "x", "degrees": 90.0})
+        if deg % 360:
+            rotation.append({"axis": "z", "degrees": round(deg % 360, 1)})
+        result.update({
+            "fits": bool(margin >= -1e-9), "rotation": rotation,
+            "oriented_extents_mm": [float(x) for x in oext], "margin_mm": float(margin),
+        })
+    return result
+
+
+def _rotation_text(rotation: list[dict]) -> str:
+    if not rotation:
+        return "as it is"
+    return ", then ".join(f"{r['degrees']:g}° about {r['axis'].upper()}" for r in rotation)
+
+
+# --------------------------------------------------------------------------- estimate
+
+def estimate_material(volume_mm3: float, area_mm2: float, height_mm: float, printer: dict,
+                      material: dict, infill: float = DEFAULT_INFILL) -> dict:
+    """Rough filament use and print time from volume, shell and infill."""
+    shell_thickness = DEFAULT_PERIMETERS * DEFAULT_LINE_WIDTH_MM
+    # walls on the side area and solid layers top and bottom share the surface
+    shell = min(volume_mm3, area_mm2 * (0.5 * shell_thickness + 0.5 * DEFAULT_TOP_BOTTOM_MM))
+    core = max(volume_mm3 - shell, 0.0)
+    extruded = shell + infill * core
+    d = printer["filament_diameter_mm"]
+    length_m = extruded / (math.pi * (d / 2) ** 2) / 1000.0
+    grams = extruded / 1000.0 * material["density_g_cm3"]
+    layers = max(int(math.ceil(height_mm / printer["layer_height_mm"])), 1)
+    seconds = extruded / printer["flow_mm3_s"] + layers * printer["layer_overhead_s"]
+    return {
+        "is_estimate": True,
+        "printer": printer["id"],
+        "material": material["id"],
+        "infill": infill,
+        "extruded_volume_mm3": round(extruded, 1),
+        "filament_m": round(length_m, 2),
+        "grams": round(grams, 1),
+        "print_time_s": int(round(seconds)),
+        "print_time_h": round(seconds / 3600.0, 2),
+        "layers": layers,
+    }
+
+
+# --------------------------------------------------------------------------- units
+
+def units_hint(ext: np.ndarray) -> dict | None:
+    largest = float(ext.max()) if len(ext) else 0.0
+    if largest <= 0:
+        return None
+    if largest < 2.0:
+        return {"likely": "m", "scale": 1000.0, **msg(
+            N_("The model is only %(size)s mm across; if it was drawn in metres, scale it by 1000 "
+               "(it would be %(scaled)s mm)."), size=fmt(largest, 3), scaled=fmt(largest * 1000, 0))}
+    if largest < 12.0:
+        return {"likely": "in", "scale": 25.4, **msg(
+            N_("The model is only %(size)s mm across; if it was drawn in inches, scale it by 25.4 "
+               "(it would be %(scaled)s mm)."), size=fmt(largest, 2), scaled=fmt(largest * 25.4, 0))}
+    if largest > 2000.0:
+        return {"likely": "um", "scale": 0.001, **msg(
+            N_("The model is %(size)s mm across, larger than any desktop printer; check the export "
+               "units (millimetres expected)."), size=fmt(largest, 0))}
+    return None
+
+
+# --------------------------------------------------------------------------- report
+
+def _edge_coords(vertices: np.ndarray, pairs: np.ndarray, cap: int = LOCATION_CAP) -> list:
+    pairs = pairs[:cap]
+    if len(pairs) == 0:
+        return []
+    return np.round(np.concatenate([vertices[pairs[:, 0]], vertices[pairs[:, 1]]], axis=1), 4).tolist()
+
+
+def _face_coords(vertices: np.ndarray, faces: np.ndarray, idx: np.ndarray, cap: int = LOCATION_CAP) -> list:
+    idx = idx[:cap]
+    if len(idx) == 0:
+        return []
+    return np.round(vertices[faces[idx]].reshape(-1, 9), 4).tolist()
+
+
+def _inverted_shells(topo: Topology) -> np.ndarray:
+    """Closed shells with negative volume that are not cavities of another shell."""
+    neg = np.flatnonzero(topo.shell_closed & (topo.shell_volume < 0))
+    out = []
+    for s in neg:
+        b = topo.shell_bounds[s]
+        cavity = False
+        for o in np.flatnonzero(topo.shell_volume > abs(topo.shell_volume[s])):
+            ob = topo.shell_bounds[o]
+            if (ob[0] <= b[0] + 1e-9).all() and (ob[1] >= b[1] - 1e-9).all():
+                cavity = True
+                break
+        if not cavity:
+            out.append(s)
+    return np.array(out, np.int64)
+
+
+def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
+            overhang_angle_deg: float = 45.0, infill: float = DEFAULT_INFILL,
+            wall_samples: int = 400, topology: Topology | None = None) -> dict:
+    """Analyse *mesh* and return the report dict (JSON-serialisable)."""
+    printer_profile = get_printer(printer)
+    material_profile = get_material(material)
+    v, f = mesh.vertices, mesh.faces
+    topo = topology or analyse_topology(v, f)
+    lo, hi = v.min(axis=0), v.max(axis=0)
+    ext = hi - lo
+    area = float(topo.area.sum())
+    closed = topo.n_open_edges == 0
+    inv = _inverted_shells(topo)
+    shell_vol = topo.shell_volume.copy()
+    if len(inv):
+        shell_vol[inv] = -shell_vol[inv]
+    volume = float(shell_vol.sum()) if closed else None
+    degenerate = int(topo.zero_area.sum())
+    duplicates = int(topo.duplicate.sum())
+    flipped = topo.flipped_faces
+    inverted_faces = flipped
+    if len(inv):
+        inv_faces = np.flatnonzero(np.isin(topo.shell_of_face, inv))
+        inverted_faces = np.union1d(flipped, inv_faces)
+
+    checks: list[dict] = []
+    checks.append(_check(
+        "counts", "info", True,
+        N_("%(faces)s triangles, %(vertices)s vertices, %(shells)s separate part(s)."),
+        {"faces": int(len(f)), "vertices": int(len(v)), "shells": topo.n_shells},
+        faces=int(len(f)), vertices=int(len(v)), shells=topo.n_shells))
+    checks.append(_check(
+        "dimensions", "info", True,
+        N_("Size: %(x)s × %(y)s × %(z)s mm; surface %(area)s mm²."),
+        {"x": fmt(ext[0]), "y": fmt(ext[1]), "z": fmt(ext[2]), "area": fmt(area, 0)},
+        extents_mm=[float(e) for e in ext]))
+    hint = units_hint(ext)
+    if hint:
+        checks.append(_check("units", "warning", False, hint["message_template"], hint["params"],
+                             likely_units=hint["likely"], scale=hint["scale"]))
+    if closed:
+        checks.append(_check("closed", "error", True,
+                             N_("The surface is closed (watertight): no holes."), {},
+                             open_edges=0, holes=0))
+    else:
+        checks.append(_check(
+            "closed", "error", False,
+            N_("%(holes)s hole(s) found (%(open_edges)s open edges): close them in your CAD tool "
+               "and export again."),
+            {"holes": topo.holes, "open_edges": topo.n_open_edges},
+            open_edges=topo.n_open_edges, holes=topo.holes))
+    if topo.n_nonmanifold_edges:
+        checks.append(_check(
+            "nonmanifold", "warning", False,
+            N_("%(count)s edge(s) are shared by more than two faces, e.g. parts touching along an "
+               "edge; slicers may print them oddly."),
+            {"count": topo.n_nonmanifold_edges}, nonmanifold_edges=topo.n_nonmanifold_edges))
+    else:
+        checks.append(_check("nonmanifold", "warning", True,
+                             N_("No edge is shared by more than two faces."), {}, nonmanifold_edges=0))
+    if topo.n_inconsistent_edges:
+        checks.append(_check(
+            "winding", "error", False,
+            N_("%(faces)s face(s) point the wrong way (%(edges)s edges with inconsistent winding): "
+               "recalculate normals in your CAD tool."),
+            {"faces": int(len(flipped)), "edges": topo.n_inconsistent_edges},
+            inconsistent_edges=topo.n_inconsistent_edges, flipped_faces=int(len(flipped))))
+    else:
+        checks.append(_check("winding", "error", True,
+                             N_("All faces are wound consistently."), {},
+                             inconsistent_edges=0, flipped_faces=0))
+    if len(inv):
+        checks.append(_check(
+            "inverted", "error", False,
+            N_("%(count)s part(s) are inside out (their normals point inwards): flip the normals."),
+            {"count": int(len(inv))}, inverted_shells=int(len(inv))))
+    else:
+        checks.append(_check("inverted", "error", True,
+                             N_("No part is inside out."), {}, inverted_shells=0))
+    checks.append(_check(
+        "degenerate", "warning", degenerate == 0,
+        N_("%(count)s degenerate face(s) with zero area.") if degenerate else N_("No zero-area faces."),
+        {"count": degenerate} if degenerate else {}, degenerate_faces=degenerate))
+    checks.append(_check(
+        "duplicate", "warning", duplicates == 0,
+        N_("%(count)s duplicate face(s).") if duplicates else N_("No duplicate faces."),
+        {"count": duplicates} if duplicates else {}, duplicate_faces=duplicates))
+
+    # build volume fit: for the chosen printer, or every known printer
+    fit_cache: dict = {}
+    fits = {}
+    for pid in ([printer_profile["id"]] if printer_profile else list(PRINTERS)):
+        fits[pid] = fit_build_volume(v, PRINTERS[pid]["build_volume_mm"], _cache=fit_cache)
+    if printer_profile:
+        fr = fits[printer_profile["id"]]
+        bv = fr["build_volume_mm"]
+        params = {"printer": printer_profile["name"], "x": fmt(ext[0]), "y": fmt(ext[1]), "z": fmt(ext[2]),
+                  "bx": fmt(bv[0], 0), "by": fmt(bv[1], 0), "bz": fmt(bv[2], 0),
+                  "rotation": _rotation_text(fr["rotation"])}
+        if fr["fits_as_is"]:
+            tpl = N_("The model (%(x)s × %(y)s × %(z)s mm) fits the %(printer)s build volume "
+                     "(%(bx)s × %(by)s × %(bz)s mm).")
+        elif fr["fits"]:
+            tpl = N_("The model (%(x)s × %(y)s × %(z)s mm) fits the %(printer)s build volume "
+                     "(%(bx)s × %(by)s × %(bz)s mm) when turned %(rotation)s.")
+        else:
+            tpl = N_("The model (%(x)s × %(y)s × %(z)s mm) does not fit the %(printer)s build volume "
+                     "(%(bx)s × %(by)s × %(bz)s mm) in any orientation: scale it down or split it.")
+        checks.append(_check("fit", "error", fr["fits"], tpl, params, printer=printer_profile["id"],
+                             rotation=fr["rotation"]))
+
+    # overhangs (as oriented in the file, Z up), ignoring faces resting on the bed
+    limit = math.sin(math.radians(overhang_angle_deg))
+    zmin_face = np.minimum(np.minimum(v[f[:, 0], 2], v[f[:, 1], 2]), v[f[:, 2], 2])
+    zmax_face = np.maximum(np.maximum(v[f[:, 0], 2], v[f[:, 1], 2]), v[f[:, 2], 2])
+    on_bed = zmax_face <= lo[2] + max(1e-3, 1e-6 * float(ext.max()))
+    over = (-topo.normal_z > limit + 1e-12) & ~on_bed
+    overhang_area = float(topo.area[over].sum())
+    del zmin_face
+    checks.append(_check(
+        "overhang", "info", True,
+        N_("%(area)s mm² of surface overhangs more than %(angle)s° from vertical and will need support "
+           "as oriented."), {"area": fmt(overhang_area, 0), "angle": fmt(overhang_angle_deg, 0)},
+        overhang_area_mm2=overhang_area, overhang_angle_deg=float(overhang_angle_deg)))
+
+    # wall thickness estimate
+    wall = None
+    if closed and wall_samples > 0:
+        from .thickness import wall_thickness
+
+        try:
+            wall = wall_thickness(v, f, topo.area, samples=wall_samples)
+        except MemoryError:
+            wall = None
+    if wall and wall.get("min_mm") is not None:
+        checks.append(_check(
+            "wall_thickness", "info", True,
+            N_("Thinnest wall found: about %(min)s mm (estimate from %(samples)s samples)."),
+            {"min": fmt(wall["min_mm"], 2), "samples": wall["samples"]}, min_wall_mm=wall["min_mm"]))
+    elif wall:
+        checks.append(_check(
+            "wall_thickness", "info", True,
+            N_("Walls are thicker than %(limit)s mm everywhere sampled (estimate from %(samples)s samples)."),
+            {"limit": fmt(wall["searched_mm"], 0), "samples": wall["samples"]}, min_wall_mm=None))
+
+    # material and time estimate
+    est_printer = printer_profile or PRINTERS["prusa-mk4"]
+    estimate = None
+    if volume is not None and volume > 0:
+        estimate = estimate_material(volume, area, float(ext[2]), est_printer, material_profile, infill)
+        h, m = divmod(int(round(estimate["print_time_s"] / 60.0)), 60)
+        checks.append(_check(
+            "estimate", "info", True,
+            N_("Estimate for %(printer)s with %(material)s at %(infill)s%% infill: about %(grams)s g "
+               "(%(metres)s m of filament), roughly %(hours)s h %(minutes)s min."),
+            {"printer": est_printer["name"], "material": material_profile["name"],
+             "infill": fmt(infill * 100, 0), "grams": fmt(estimate["grams"], 0),
+             "metres": fmt(estimate["filament_m"], 1), "hours": h, "minutes": f"{m:02d}"}))
+
+    report = {
+        "file": mesh.name,
+        "format": mesh.format,
+        "file_size": mesh.file_size,
+        "units": mesh.units,
+        "faces": int(len(f)),
+        "vertices": int(len(v)),
+        "shells": topo.n_shells,
+        "bounds": [[float(x) for x in lo], [float(x) for x in hi]],
+        "extents_mm": [float(e) for e in ext],
+        "volume_mm3": volume,
+        "area_mm2": area,
+        "closed": bool(closed),
+        "open_edges": topo.n_open_edges,
+        "holes": topo.holes,
+        "nonmanifold_edges": topo.n_nonmanifold_edges,
+        "inconsistent_edges": topo.n_inconsistent_edges,
+        "flipped_faces": int(len(flipped)),
+        "inverted_shells": int(len(inv)),
+        "degenerate_faces": degenerate,
+        "duplicate_faces": duplicates,
+        "overhang_area_mm2": overhang_area,
+        "overhang_angle_deg": float(overhang_angle_deg),
+        "wall_thickness": wall,
+        "min_wall_mm": wall["min_mm"] if wall else None,
+        "units_hint": {k: hint[k] for k in ("likely", "scale", "message", "message_template", "params")}
+        if hint else None,
+        "printer": printer_profile["id"] if printer_profile else None,
+        "material": material_profile["id"],
+        "fit": fits,
+        "estimate": estimate,
+        "warnings": list(mesh.warnings),
+        "locations": {
+            "open_edges": _edge_coords(v, topo.open_edges),
+            "nonmanifold_edges": _edge_coords(v, topo.nonmanifold_edges),
+            "inverted_faces": _face_coords(v, f, inverted_faces),
+            "capped_at": LOCATION_CAP,
+        },
+        "checks": checks,
+    }
+    report["ok"] = all(c["passed"] for c in checks if c["severity"] == "error")
+    return report
