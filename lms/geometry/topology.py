@@ -11,8 +11,8 @@ agree with admesh's exact check.  Conventions:
   same direction (one of the faces is flipped).
 * *shell*: a set of faces connected through shared vertices.
 * Faces with a repeated vertex index are degenerate and are left out of the
-  edge analysis; exact duplicate faces (same three vertices) are counted and
-  their extra copies are left out too.
+  edge analysis; exact duplicate faces (same three vertices) are counted but
+  stay in the edge analysis.
 """
 
 from __future__ import annotations
@@ -138,7 +138,9 @@ def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
         keep[first] = True
         duplicate[np.flatnonzero(valid)[~keep]] = True
     del sf
-    use = valid & ~duplicate
+    # duplicates stay in the edge analysis (admesh does the same): a face and its
+    # reversed copy close each other's edges; plain copies show up as non-manifold
+    use = valid
     uf = faces[use] if not use.all() else faces
 
     # ---- edges: sort packed undirected keys with a direction bit
