@@ -37,6 +37,7 @@ def database_url(tmp_path_factory):
                       "LMS_TASKS_IMMEDIATE": True})
     _reset_database(app)
     upgrade(app)
+    db.get_db(app).engine.dispose()
     return url
 
 

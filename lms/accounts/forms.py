@@ -4,6 +4,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from lms.accounts.operations import find_user
@@ -44,4 +45,7 @@ class ResetPasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(min=2, max=200)])
-    locale = SelectField(_l("Language"), choices=[("", _l("As my browser"))] + list(LANGUAGE_NAMES.items()))
+    locale = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("", _l("As my browser"))] + [SelectChoice(k, v) for k, v in LANGUAGE_NAMES.items()],
+    )

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from lms import db
 from lms.accounts import operations as accounts
 from lms.accounts.models import User
-from lms.admin.forms import AssignInstructorForm, RoleForm, UserSearchForm
+from lms.admin.forms import ROLE_LABELS, AssignInstructorForm, RoleForm, UserSearchForm
 from lms.catalog.blueprint import lang
 from lms.catalog.models import Course, CourseInstructor
 
@@ -50,7 +50,7 @@ def users():
     total = sess.scalar(select(func.count()).select_from(query.subquery()))
     people = sess.scalars(query.order_by(User.name).offset((page - 1) * size).limit(size)).all()
     return render_template("admin/users.html", users=people, form=form, page=page, pages=max(1, -(-total // size)),
-                           total=total, role_form=RoleForm())
+                           total=total, role_labels=ROLE_LABELS)
 
 
 @bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
@@ -65,7 +65,7 @@ def set_role(user_id: int):
         flash(_("You cannot remove your own administrator role."), "error")
         return redirect(url_for("admin.users"), 303)
     accounts.set_role(user, form.role.data)
-    flash(_("%(name)s is now %(role)s.", name=user.name, role=dict(form.role.choices)[form.role.data]), "success")
+    flash(_("%(name)s is now %(role)s.", name=user.name, role=ROLE_LABELS[form.role.data]), "success")
     return redirect(url_for("admin.users", q=request.args.get("q"), page=request.args.get("page")), 303)
 
 

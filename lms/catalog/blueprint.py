@@ -143,10 +143,11 @@ def course_asset(slug: str, path: str):
     course = load_course(slug)
     if not path.startswith("assets/"):
         abort(404)
-    folder = safe_join(current_app.config["LMS_COURSES_PATH"], course.slug)
+    folder = safe_join(current_app.config["LMS_COURSES_PATH"], course.slug, "assets")
     if folder is None:
         abort(404)
-    response = send_from_directory(folder, path, max_age=3600)
+    # Joined below the assets folder itself, so "assets/../course.yaml" cannot climb out of it.
+    response = send_from_directory(folder, path[len("assets/"):], max_age=3600)
     # SVGs can carry script: never let an asset run in our origin.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,0 +1,145 @@
+"""Blueprints, template helpers and error pages of the web interface."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, has_request_context, abort, current_app, redirect, render_template, request, send_from_directory, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import HTTPException
+
+from lms import db
+from lms.i18n import LANGUAGE_NAMES
+
+core = Blueprint("core", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
+# Only these parts of node_modules are served.
+VENDOR_ALLOWED = ("three/build/", "three/examples/jsm/")
+
+
+@core.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("catalog.dashboard"))
+    return redirect(url_for("catalog.catalogue"))
+
+
+@core.route("/language", methods=["POST"])
+def set_language():
+    form = FlaskForm()
+    chosen = request.form.get("lang", "")
+    if form.validate_on_submit() and chosen in current_app.config["LMS_LANGUAGES"]:
+        session["lms_lang"] = chosen
+        if current_user.is_authenticated:
+            current_user.locale = chosen
+    target = request.form.get("next", "")
+    from lms.accounts.blueprint import _safe_next
+
+    return redirect(_safe_next(target), 303)
+
+
+@core.route("/vendor/<path:filename>")
+def vendor(filename: str):
+    if not filename.startswith(VENDOR_ALLOWED) or not filename.endswith(".js"):
+        abort(404)
+    return send_from_directory(current_app.config["LMS_VENDOR_PATH"], filename, max_age=86400)
+
+
+@core.route("/healthz")
+def healthz():
+    from sqlalchemy import text
+
+    db.session().execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def register_blueprints(app, url_prefix: str) -> None:
+    from lms.accounts.blueprint import bp as accounts_bp
+    from lms.admin.blueprint import bp as admin_bp
+    from lms.catalog.blueprint import bp as catalog_bp
+    from lms.extensions import login_manager
+    from lms.teach.blueprint import bp as teach_bp
+
+    prefix = url_prefix.rstrip("/") or None
+    for bp in (core, accounts_bp, catalog_bp, teach_bp, admin_bp, *extra_blueprints()):
+        app.register_blueprint(bp, url_prefix=prefix)
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from lms.accounts.models import User
+
+        return db.session().get(User, int(user_id)) if user_id.isdigit() else None
+
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app) -> bool:  # noqa: ANN001
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or (has_request_context() and request.is_secure)
+
+
+def extra_blueprints() -> list:
+    """Blueprints of the later features, imported when present."""
+    found = []
+    for module, name in (("lms.assignments.blueprint", "bp"), ("lms.certificates.blueprint", "bp")):
+        try:
+            mod = __import__(module, fromlist=[name])
+        except ModuleNotFoundError as exc:
+            if not (exc.name and module.startswith(exc.name)):
+                raise
+            continue
+        found.append(getattr(mod, name))
+    return found
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _http_error(exc: HTTPException):
+    if _wants_json():
+        return {"error": exc.name, "message": exc.description}, exc.code
+    if exc.code is None or exc.code < 400:
+        return exc
+    messages = {
+        400: _("The request could not be understood."),
+        403: _("You do not have access to this page."),
+        404: _("We could not find that page."),
+        405: _("That action is not allowed here."),
+        413: _("The file is too large. The limit is %(mb)d MB.", mb=current_app.config["LMS_MAX_UPLOAD_MB"]),
+        429: _("Too many requests. Wait a minute and try again."),
+    }
+    message = messages.get(exc.code, exc.description)
+    return render_template("error.html", code=exc.code, title=exc.name, message=message), exc.code
+
+
+def _csrf_error(exc: CSRFError):
+    return render_template("error.html", code=400, title=_("Form expired"),
+                           message=_("The form expired or was sent from elsewhere. Reload the page and try again.")), 400
+
+
+def register_template_helpers(app) -> None:
+    @app.context_processor
+    def _helpers():
+        return {
+            "LANGUAGE_NAMES": LANGUAGE_NAMES,
+            "current_lang": str(get_locale() or "en"),
+            "site_name": current_app.config["LMS_SITE_NAME"],
+            "has_endpoint": lambda name: name in current_app.view_functions,
+        }

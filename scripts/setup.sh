@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine: system packages, Python packages, three.js, compiled translations.
+#   bash scripts/setup.sh          the app
+#   bash scripts/setup.sh --test   the app plus what the tests use (chromium, PostgreSQL/Redis tools, reference tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+with_tests=0
+[ "${1:-}" = "--test" ] && with_tests=1
+
+apt_packages=(fonts-noto-core fonts-dejavu-core)
+if [ $with_tests = 1 ]; then
+  apt_packages+=(chromium redis-server admesh prusa-slicer poppler-utils zbar-tools time)
+fi
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "please install: ${missing[*]} (sudo apt-get install ...)" >&2
+  fi
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+# three.js for the 3D viewer, from the npm registry (pinned in package-lock.json).
+npm ci --no-audit --no-fund --loglevel=error
+pybabel compile -q -d lms/translations || true
+echo "setup done"

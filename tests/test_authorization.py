@@ -1,0 +1,115 @@
+"""Every route in the url_map, as anonymous, learner, instructor and admin, against a table of outcomes.
+
+A new route fails this test until it is added to ROUTES.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from lms import db
+from lms.accounts.models import User
+from lms.catalog.models import Course
+from lms.catalog.operations import enrol
+from tests.conftest import csrf_token
+
+C = "3d-printing-classroom"
+L = "how-fdm-printers-work"
+ROLES = ("anon", "learner", "instructor", "admin")
+
+
+def expect(anon, learner, instructor, admin):
+    return dict(zip(ROLES, (anon, learner, instructor, admin)))
+
+
+# endpoint: (method, url template, expected status per role). {learner_id} etc. are filled in.
+ROUTES: dict[str, tuple[str, str, dict]] = {
+    "core.index": ("GET", "/", expect(302, 302, 302, 302)),
+    "core.static": ("GET", "/static/lms.css", expect(200, 200, 200, 200)),
+    "core.vendor": ("GET", "/vendor/three/build/three.module.js", expect(200, 200, 200, 200)),
+    "core.healthz": ("GET", "/healthz", expect(200, 200, 200, 200)),
+    "core.set_language": ("POST", "/language", expect(303, 303, 303, 303)),
+    "accounts.login": ("GET", "/login", expect(200, 200, 200, 200)),
+    "accounts.register": ("GET", "/register", expect(200, 200, 200, 200)),
+    "accounts.logout": ("POST", "/logout", expect(303, 303, 303, 303)),
+    "accounts.reset_request": ("GET", "/reset", expect(200, 200, 200, 200)),
+    "accounts.reset_password": ("GET", "/reset/not-a-token", expect(400, 400, 400, 400)),
+    "accounts.profile": ("GET", "/account", expect(302, 200, 200, 200)),
+    "catalog.catalogue": ("GET", "/courses/", expect(200, 200, 200, 200)),
+    "catalog.course_page": ("GET", f"/courses/{C}/", expect(200, 200, 200, 200)),
+    "catalog.enrol": ("POST", f"/courses/{C}/enrol", expect(302, 303, 303, 303)),
+    "catalog.lesson_page": ("GET", f"/courses/{C}/lessons/{L}/", expect(302, 200, 200, 200)),
+    "catalog.complete_lesson": ("POST", f"/courses/{C}/lessons/{L}/complete", expect(302, 303, 303, 303)),
+    "catalog.course_asset": ("GET", f"/courses/{C}/files/assets/fdm-printer.svg", expect(200, 200, 200, 200)),
+    "catalog.dashboard": ("GET", "/dashboard/", expect(302, 200, 200, 200)),
+    "teach.index": ("GET", "/teach/", expect(302, 404, 200, 200)),
+    "teach.course_progress": ("GET", f"/teach/{C}/", expect(302, 404, 200, 200)),
+    "teach.progress_csv": ("GET", f"/teach/{C}/progress.csv", expect(302, 404, 200, 200)),
+    "teach.import_cohort": ("POST", f"/teach/{C}/import", expect(302, 404, 400, 400)),
+    "admin.users": ("GET", "/admin/users/", expect(302, 404, 404, 200)),
+    "admin.set_role": ("POST", "/admin/users/{learner_id}/role", expect(302, 404, 404, 303)),
+    "admin.courses": ("GET", "/admin/courses/", expect(302, 404, 404, 200)),
+    "admin.assign_instructor": ("POST", f"/admin/courses/{C}/instructors", expect(302, 404, 404, 303)),
+    "admin.remove_instructor": ("POST", f"/admin/courses/{C}/instructors/{{learner_id}}/remove", expect(302, 404, 404, 404)),
+}
+# Later features add their rows here (see tests/authz_extra.py of each feature).
+try:
+    from tests.authz_extra import EXTRA_ROUTES, prepare_extra
+except ImportError:  # pragma: no cover - only before those features exist
+    EXTRA_ROUTES, prepare_extra = {}, None
+ROUTES.update(EXTRA_ROUTES)
+
+POST_DATA = {"core.set_language": {"lang": "en", "next": "/courses/"}, "admin.set_role": {"role": "learner"}}
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = endpoints - set(ROUTES)
+    assert not missing, f"add these endpoints to ROUTES in {__file__}: {sorted(missing)}"
+    assert not set(ROUTES) - endpoints, "the table names routes that no longer exist"
+
+
+@pytest.fixture
+def world(app, synced, users):
+    ids = {
+        "learner": users.create("learner@example.org", "Learner"),
+        "instructor": users.create("instructor@fablab.kg", "Instructor", role="instructor"),
+        "admin": users.create("admin@example.org", "Admin", role="admin"),
+    }
+    with app.app_context():
+        s = db.session()
+        course = s.scalar(select(Course).where(Course.slug == C))
+        enrol(s, s.get(User, ids["learner"]), course)
+        s.commit()
+    params = {"learner_id": ids["learner"]}
+    if prepare_extra is not None:
+        params.update(prepare_extra(app, ids))
+    return params
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_outcomes(app, world, role):
+    client = app.test_client()
+    email = {"learner": "learner@example.org", "instructor": "instructor@fablab.kg", "admin": "admin@example.org"}
+
+    def login():
+        if role != "anon":
+            r = client.post("/login", data={"email": email[role], "password": "correct horse battery",
+                                            "csrf_token": csrf_token(client)})
+            assert r.status_code == 303
+
+    login()
+    failures = []
+    for endpoint, (method, template, outcomes) in ROUTES.items():
+        url = template.format(**world)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            data = {"csrf_token": csrf_token(client, "/courses/"), **POST_DATA.get(endpoint, {})}
+            response = client.open(url, method=method, data=data)
+        response.close()
+        if response.status_code != outcomes[role]:
+            failures.append(f"{role} {method} {url}: {response.status_code}, expected {outcomes[role]}")
+        if endpoint == "accounts.logout":
+            login()
+    assert not failures, "\n".join(failures)
