@@ -28,6 +28,9 @@ class LMS:
         app.config["LMS_URL_PREFIX"] = url_prefix
         db.init_app(app)
         tasks.init_app(app)
+        from lms.assignments.blueprint import upload_limit
+
+        app.before_request(upload_limit)  # before CSRF, which reads the body
         csrf.init_app(app)
         if "babel" not in app.extensions:
             app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", i18n.TRANSLATIONS_DIR)

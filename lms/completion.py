@@ -1,6 +1,7 @@
-"""Course completion: evaluated whenever a learner's progress changes."""
+"""Course completion and the dashboard panels that report it, evaluated whenever progress changes."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
@@ -8,9 +9,27 @@ from lms.catalog.models import Course
 
 
 def progress_changed(sess: Session, user: User, course: Course) -> None:
-    """Hook called after a lesson is completed or an assignment is accepted."""
+    """Called after a lesson is completed or an assignment is accepted."""
+    from lms.assignments.operations import evaluate_completion
+
+    evaluate_completion(sess, user, course)
+
+
+def completion_recorded(sess: Session, completion) -> None:  # noqa: ANN001
+    """Called once when a completion is written: certificates hook in here."""
+    try:
+        from lms.certificates.operations import on_completion
+    except ImportError:
+        return
+    on_completion(sess, completion)
 
 
 def dashboard_panels(sess: Session, user: User) -> dict:
-    """Extra dashboard content (notifications, completions) for ``user``."""
-    return {}
+    """Notifications and completions for ``user``'s dashboard."""
+    from lms.assignments.models import Completion, Notification
+    from lms.assignments.notifications import describe
+
+    notes = sess.scalars(select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                         .order_by(Notification.created_at.desc()).limit(10)).all()
+    completions = {c.course_id: c for c in sess.scalars(select(Completion).where(Completion.user_id == user.id))}
+    return {"notifications": [describe(n) for n in notes], "completions": completions}

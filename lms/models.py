@@ -9,4 +9,5 @@ from lms.catalog.models import (  # noqa: F401
     LessonProgress,
     Module,
 )
+from lms.assignments.models import Completion, Grade, Notification, Submission  # noqa: F401
 from lms.db import Base  # noqa: F401

@@ -57,6 +57,7 @@ def courses_dir(tmp_path):
     """A copy of the real course folders that a test may change."""
     target = tmp_path / "courses"
     shutil.copytree(ROOT / "courses", target)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "courses" / "test-course", target / "test-course")
     return target
 
 
@@ -79,6 +80,20 @@ def app(app_config):
     _empty_tables(app)
     yield app
     db.get_db(app).engine.dispose()
+
+
+@pytest.fixture
+def tasks_running(app):
+    """Immediate mode runs tasks inline; with Redis a real consumer runs on threads in this process."""
+    from lms import tasks
+
+    if tasks.huey.immediate:
+        yield None
+        return
+    tasks.huey.flush()
+    consumer = tasks.start_embedded_consumer(workers=2)
+    yield consumer
+    tasks.stop_embedded_consumer()
 
 
 @pytest.fixture

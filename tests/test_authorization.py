@@ -52,12 +52,19 @@ ROUTES: dict[str, tuple[str, str, dict]] = {
     "admin.assign_instructor": ("POST", f"/admin/courses/{C}/instructors", expect(302, 404, 404, 303)),
     "admin.remove_instructor": ("POST", f"/admin/courses/{C}/instructors/{{learner_id}}/remove", expect(302, 404, 404, 404)),
 }
-# Later features add their rows here (see tests/authz_extra.py of each feature).
-try:
-    from tests.authz_extra import EXTRA_ROUTES, prepare_extra
-except ImportError:  # pragma: no cover - only before those features exist
-    EXTRA_ROUTES, prepare_extra = {}, None
-ROUTES.update(EXTRA_ROUTES)
+# 3D model assignments ({sid}: a checked submission of the learner, with holes so a repaired copy exists).
+T, S = "test-course", "/submissions/{sid}"
+ROUTES.update({
+    "assignments.assignment_page": ("GET", f"/courses/{T}/assignments/cube/", expect(302, 200, 200, 200)),
+    "assignments.submission_page": ("GET", f"{S}/", expect(302, 200, 200, 200)),
+    "assignments.submission_file": ("GET", f"{S}/file", expect(302, 200, 200, 200)),
+    "assignments.repaired_file": ("GET", f"{S}/repaired.stl", expect(302, 200, 200, 200)),
+    "assignments.thumbnail": ("GET", f"{S}/thumbnail.png", expect(302, 200, 200, 200)),
+    "assignments.viewer_data": ("GET", f"{S}/viewer.json", expect(302, 200, 200, 200)),
+    "assignments.queue": ("GET", f"/teach/{T}/grading/", expect(302, 404, 200, 200)),
+    "assignments.grade": ("GET", "/teach/submissions/{sid}/grade", expect(302, 404, 200, 200)),
+    "assignments.completions": ("GET", f"/teach/{T}/completions", expect(302, 404, 200, 200)),
+})
 
 POST_DATA = {"core.set_language": {"lang": "en", "next": "/courses/"}, "admin.set_role": {"role": "learner"}}
 
@@ -81,10 +88,26 @@ def world(app, synced, users):
         course = s.scalar(select(Course).where(Course.slug == C))
         enrol(s, s.get(User, ids["learner"]), course)
         s.commit()
-    params = {"learner_id": ids["learner"]}
-    if prepare_extra is not None:
-        params.update(prepare_extra(app, ids))
-    return params
+        sid = _checked_submission(s, s.get(User, ids["learner"]))
+    return {"learner_id": ids["learner"], "sid": sid}
+
+
+def _checked_submission(s, learner) -> int:  # noqa: ANN001
+    import io
+
+    from lms.assignments.operations import submit_model
+    from lms.assignments.tasks import run_check
+    from lms.catalog.models import Assignment
+    from lms.storage_app import get_storage
+    from tests.models import cube_stl
+
+    course = s.scalar(select(Course).where(Course.slug == T))
+    enrol(s, learner, course)
+    assignment = s.scalar(select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == "cube"))
+    sub = submit_model(s, get_storage(), learner, assignment, io.BytesIO(cube_stl(10, drop_faces=2)), "holey.stl")
+    s.commit()
+    run_check(sub.id, sub.file_sha256)
+    return sub.id
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,0 +1,307 @@
+"""Model assignments: upload, submission pages, files, grading queue, grading, manual completions."""
+from __future__ import annotations
+
+import gzip
+from datetime import date
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import and_, func, or_, select
+
+from lms import db
+from lms.accounts.models import User
+from lms.accounts.operations import find_user
+from lms.assignments import operations as ops
+from lms.assignments.describe import describe_requirements, translate_result
+from lms.assignments.forms import GradeForm, ManualCompletionForm, UploadForm
+from lms.assignments.models import Completion, Grade, Notification, Submission
+from lms.catalog import operations as catalog
+from lms.catalog.blueprint import lang, load_course
+from lms.catalog.markdown import render_markdown
+from lms.catalog.models import Assignment, Course
+from lms.db import utcnow
+from lms.storage_app import get_storage
+
+bp = Blueprint("assignments", __name__)
+
+
+def load_assignment(course: Course, slug: str) -> Assignment:
+    assignment = db.session().scalar(select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == slug))
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+def load_submission(submission_id: int, for_grading: bool = False) -> tuple[Submission, Assignment, Course]:
+    """The submission when the current user owns it or teaches its course; 404 otherwise."""
+    sess = db.session()
+    sub = sess.get(Submission, submission_id)
+    if sub is None:
+        abort(404)
+    assignment = sess.get(Assignment, sub.assignment_id)
+    course = sess.get(Course, assignment.course_id)
+    teaches = catalog.instructs(sess, current_user, course)
+    if not teaches and (for_grading or sub.user_id != current_user.id):
+        abort(404)
+    return sub, assignment, course
+
+
+def upload_limit() -> None:
+    """Before the body is read (CSRF reads the form): cap it at the assignment's own limit."""
+    if request.method != "POST" or request.endpoint != "assignments.assignment_page":
+        return
+    args = request.view_args or {}
+    sess = db.session()
+    course = sess.scalar(select(Course).where(Course.slug == args.get("slug")))
+    assignment = course and sess.scalar(
+        select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == args.get("assignment_slug")))
+    if assignment is not None:
+        request.max_content_length = ops.assignment_max_bytes(assignment) + 64 * 1024  # room for the form fields
+
+
+def _wants_json() -> bool:
+    return request.args.get("format") == "json" or (
+        request.accept_mimetypes.best == "application/json")
+
+
+# --- learner -----------------------------------------------------------------------------------
+
+
+@bp.route("/courses/<slug>/assignments/<assignment_slug>/", methods=["GET", "POST"])
+@login_required
+def assignment_page(slug: str, assignment_slug: str):
+    sess = db.session()
+    course = load_course(slug)
+    assignment = load_assignment(course, assignment_slug)
+    enrolment = catalog.get_enrolment(sess, current_user, course)
+    teaches = catalog.instructs(sess, current_user, course)
+    if enrolment is None and not teaches:
+        flash(_("Enrol in the course to submit work."), "info")
+        return redirect(url_for("catalog.course_page", slug=slug), 303)
+    form = UploadForm()
+    status = 200
+    if request.method == "POST":
+        if enrolment is None:
+            abort(403)
+        if form.validate_on_submit():
+            upload = form.model.data
+            try:
+                submission = ops.submit_model(sess, get_storage(), current_user, assignment, upload.stream, upload.filename)
+            except ops.SubmissionError as exc:
+                form.model.errors.append(_(exc.message, **exc.params))
+                status = exc.status
+            else:
+                sess.commit()  # the row must exist before the task looks for it
+                from lms.assignments.tasks import enqueue_check
+
+                enqueue_check(submission)
+                return redirect(url_for("assignments.submission_page", submission_id=submission.id), 303)
+        else:
+            status = 400
+        if _wants_json():
+            return {"errors": form.model.errors or form.errors}, status
+    attempts = sess.scalars(select(Submission).where(Submission.assignment_id == assignment.id,
+                                                    Submission.user_id == current_user.id).order_by(Submission.attempt.desc())).all()
+    return render_template(
+        "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts, lang=lang(),
+        brief_html=render_markdown(assignment.brief_md), requirements=describe_requirements(assignment.requirements),
+        blocked=ops.can_submit(sess, current_user, assignment) if enrolment else None,
+        max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024, today=date.today(),
+    ), status
+
+
+def submission_json(sub: Submission) -> dict:
+    report = sub.report
+    if report is not None:
+        report = dict(report)
+        for key in ("checks", "requirements"):
+            report[key] = [dict(item, message=translate_result(item)) for item in report.get(key, [])]
+    return {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late, "error": sub.error,
+            "report": report, "decision": sub.decision, "score": sub.score}
+
+
+@bp.route("/submissions/<int:submission_id>/")
+@login_required
+def submission_page(submission_id: int):
+    sub, assignment, course = load_submission(submission_id)
+    if _wants_json():
+        return submission_json(sub)
+    sess = db.session()
+    grades = sess.scalars(select(Grade).where(Grade.submission_id == sub.id).order_by(Grade.created_at.desc())).all()
+    others = sess.scalars(select(Submission).where(Submission.assignment_id == assignment.id,
+                                                  Submission.user_id == sub.user_id).order_by(Submission.attempt.desc())).all()
+    # Reading the page marks its notifications as read.
+    for note in sess.scalars(select(Notification).where(Notification.user_id == current_user.id,
+                                                        Notification.target == f"submission:{sub.id}",
+                                                        Notification.read_at.is_(None))):
+        note.read_at = utcnow()
+    return render_template("assignments/submission.html", sub=sub, assignment=assignment, course=course, grades=grades,
+                           others=others, learner=sess.get(User, sub.user_id), lang=lang(), translate=translate_result,
+                           data=submission_json(sub))
+
+
+def _send_stored(sha: str | None, mimetype: str, download_name: str | None = None, gzipped: bool = False):
+    if not sha:
+        abort(404)
+    path = get_storage().path(sha)
+    if not path.is_file():
+        abort(404)
+    if gzipped:
+        response = Response(path.read_bytes(), mimetype=mimetype)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = send_file(path, mimetype=mimetype, as_attachment=download_name is not None,
+                             download_name=download_name, max_age=3600, conditional=True, etag=sha)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/submissions/<int:submission_id>/file")
+@login_required
+def submission_file(submission_id: int):
+    sub, _a, _c = load_submission(submission_id)
+    return _send_stored(sub.file_sha256, "application/octet-stream", sub.original_name)
+
+
+@bp.route("/submissions/<int:submission_id>/repaired.stl")
+@login_required
+def repaired_file(submission_id: int):
+    sub, _a, _c = load_submission(submission_id)
+    stem = sub.original_name.rsplit(".", 1)[0]
+    return _send_stored(sub.repaired_sha256, "model/stl", f"{stem}-repaired.stl")
+
+
+@bp.route("/submissions/<int:submission_id>/thumbnail.png")
+@login_required
+def thumbnail(submission_id: int):
+    sub, _a, _c = load_submission(submission_id)
+    sha = sub.thumbnail_small_sha256 if request.args.get("size") == "small" else sub.thumbnail_sha256
+    return _send_stored(sha, "image/png")
+
+
+@bp.route("/submissions/<int:submission_id>/viewer.json")
+@login_required
+def viewer_data(submission_id: int):
+    sub, _a, _c = load_submission(submission_id)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        return _send_stored(sub.viewer_sha256, "application/json", gzipped=True)
+    if not sub.viewer_sha256:
+        abort(404)
+    return Response(gzip.decompress(get_storage().path(sub.viewer_sha256).read_bytes()), mimetype="application/json")
+
+
+# --- instructors -------------------------------------------------------------------------------
+
+
+def load_taught(slug: str) -> Course:
+    course = db.session().scalar(select(Course).where(Course.slug == slug))
+    if course is None or not catalog.instructs(db.session(), current_user, course):
+        abort(404)
+    return course
+
+
+FILTERS = ("needs-grading", "failing", "late", "all")
+
+
+@bp.route("/teach/<slug>/grading/")
+@login_required
+def queue(slug: str):
+    sess = db.session()
+    course = load_taught(slug)
+    assignments = sess.scalars(select(Assignment).where(Assignment.course_id == course.id).order_by(Assignment.position)).all()
+    chosen = request.args.get("assignment", "")
+    which = request.args.get("filter", "needs-grading")
+    which = which if which in FILTERS else "needs-grading"
+    query = (select(Submission, User, Assignment).join(User, User.id == Submission.user_id)
+             .join(Assignment, Assignment.id == Submission.assignment_id).where(Assignment.course_id == course.id))
+    if chosen:
+        query = query.where(Assignment.slug == chosen)
+    if which == "needs-grading":
+        # The latest attempt of each learner that has no decision yet.
+        latest = (select(Submission.assignment_id, Submission.user_id, func.max(Submission.attempt).label("attempt"))
+                  .group_by(Submission.assignment_id, Submission.user_id).subquery())
+        query = query.join(latest, and_(latest.c.assignment_id == Submission.assignment_id,
+                                        latest.c.user_id == Submission.user_id, latest.c.attempt == Submission.attempt))
+        query = query.where(Submission.decision.is_(None), Submission.state.in_(("checked", "failed")))
+    elif which == "failing":
+        query = query.where(or_(Submission.checks_passed.is_(False), Submission.state == "failed"))
+    elif which == "late":
+        query = query.where(Submission.late.is_(True))
+    page = max(request.args.get("page", 1, type=int), 1)
+    size = current_app.config["LMS_PAGE_SIZE"]
+    total = sess.scalar(select(func.count()).select_from(query.subquery()))
+    rows = sess.execute(query.order_by(Submission.created_at.asc()).offset((page - 1) * size).limit(size)).all()
+    return render_template("assignments/queue.html", course=course, assignments=assignments, rows=rows, which=which,
+                           chosen=chosen, page=page, pages=max(1, -(-total // size)), total=total, lang=lang(),
+                           filters=FILTERS)
+
+
+@bp.route("/teach/submissions/<int:submission_id>/grade", methods=["GET", "POST"])
+@login_required
+def grade(submission_id: int):
+    sess = db.session()
+    sub, assignment, course = load_submission(submission_id, for_grading=True)
+    rubric = assignment.rubric or [{"criterion": _("Overall"), "points": 100}]
+    form = GradeForm()
+    if request.method == "GET":
+        for _item in rubric:
+            form.scores.append_entry()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ops.grade_submission(sess, current_user, sub, assignment if assignment.rubric else _with_rubric(assignment, rubric),
+                                 [float(x) for x in form.scores.data], form.feedback.data or "", form.decision.data)
+        except ops.SubmissionError as exc:
+            form.feedback.errors.append(_(exc.message, **exc.params))
+            status = 400
+        else:
+            if form.decision.data == "accepted":
+                from lms.completion import progress_changed
+
+                progress_changed(sess, sess.get(User, sub.user_id), course)
+            flash(_("Grade saved."), "success")
+            return redirect(url_for("assignments.queue", slug=course.slug), 303)
+    elif request.method == "POST":
+        status = 400
+    grades = sess.scalars(select(Grade).where(Grade.submission_id == sub.id).order_by(Grade.created_at.desc())).all()
+    others = sess.scalars(select(Submission).where(Submission.assignment_id == assignment.id,
+                                                  Submission.user_id == sub.user_id).order_by(Submission.attempt.desc())).all()
+    return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,
+                           rubric=rubric, grades=grades, others=others, learner=sess.get(User, sub.user_id), lang=lang(),
+                           translate=translate_result, data=submission_json(sub)), status
+
+
+def _with_rubric(assignment: Assignment, rubric: list) -> Assignment:
+    """Grade against a default one-line rubric without changing the synced assignment."""
+    return Assignment(id=assignment.id, course_id=assignment.course_id, title=assignment.title, rubric=rubric)
+
+
+@bp.route("/teach/<slug>/completions", methods=["GET", "POST"])
+@login_required
+def completions(slug: str):
+    sess = db.session()
+    course = load_taught(slug)
+    form = ManualCompletionForm()
+    status = 200
+    if form.validate_on_submit():
+        emails = [e.strip().lower() for e in form.emails.data.split() if e.strip()]
+        missing = [e for e in emails if find_user(e) is None]
+        if missing:
+            form.emails.errors.append(_("No account for: %(emails)s", emails=", ".join(missing)))
+            status = 400
+        else:
+            added = 0
+            for email in emails:
+                if ops.record_completion(sess, find_user(email), course, final_score=None, source="manual",
+                                         reason=form.reason.data.strip(), recorded_by=current_user,
+                                         completed_on=form.completed_on.data):
+                    added += 1
+            flash(_("%(n)d completions recorded.", n=added), "success")
+            return redirect(url_for("assignments.completions", slug=slug), 303)
+    elif request.method == "POST":
+        status = 400
+    rows = sess.execute(select(Completion, User).join(User, User.id == Completion.user_id)
+                        .where(Completion.course_id == course.id).order_by(Completion.completed_on.desc())).all()
+    return render_template("assignments/completions.html", course=course, form=form, rows=rows, lang=lang()), status

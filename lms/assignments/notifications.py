@@ -1,0 +1,31 @@
+"""Notification texts, translated when shown."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from lms.assignments.models import Notification
+from lms.catalog.models import localized
+
+
+def _target_url(target: str) -> str:
+    kind, _sep, key = target.partition(":")
+    if kind == "submission":
+        return url_for("assignments.submission_page", submission_id=int(key))
+    return url_for("catalog.course_page", slug=key)
+
+
+def describe(note: Notification) -> dict:
+    lang = str(get_locale() or "en")
+    p = {k: localized(v, lang) if isinstance(v, dict) else v for k, v in note.params.items()}
+    if note.kind == "submission_accepted":
+        text = _("Your work on “%(assignment)s” (attempt %(attempt)s) was accepted.", assignment=p["assignment"], attempt=p["attempt"])
+    elif note.kind == "submission_returned":
+        text = _("Your work on “%(assignment)s” (attempt %(attempt)s) was returned for revision.",
+                 assignment=p["assignment"], attempt=p["attempt"])
+    elif note.kind == "course_completed":
+        text = _("You completed “%(course)s”. Congratulations!", course=p["course"])
+    else:
+        text = note.kind
+    return {"id": note.id, "text": text, "url": _target_url(note.target)}

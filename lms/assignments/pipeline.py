@@ -1,0 +1,45 @@
+"""The work done for one uploaded model: report, previews, viewer data and a repaired copy. Pure: no Flask."""
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from lms import geometry
+
+
+@dataclass
+class CheckArtifacts:
+    report: dict
+    thumbnail: bytes
+    thumbnail_small: bytes
+    viewer_json_gz: bytes
+    repaired_stl: bytes | None
+
+
+def check_model(path: Path, filename: str, requirements: dict, limits: geometry.Limits | None = None) -> CheckArtifacts:
+    """Raises geometry.GeometryError when the file cannot be read as a model."""
+    requirements = geometry.validate_requirements(requirements or {})
+    mesh = geometry.load_mesh(path, filename=filename, limits=limits)
+    report = geometry.analyse(mesh, printer=requirements.get("printer"),
+                              overhang_angle_deg=requirements.get("overhang_angle_deg", 45.0))
+    report["file"] = filename
+    report["requirements"] = geometry.evaluate(report, requirements)
+    report["ok"] = bool(report["ok"]) and all(r["passed"] for r in report["requirements"])
+    viewer = geometry.viewer_data(mesh, report)
+    repaired = None
+    if not (report["closed"] and not report["degenerate_faces"] and not report["duplicate_faces"]
+            and not report["inverted_shells"]):
+        from lms.geometry.repair import export_stl, repair
+
+        fixed, changes = repair(mesh)
+        report["repair"] = changes
+        repaired = export_stl(fixed)
+    return CheckArtifacts(
+        report=report,
+        thumbnail=geometry.render_thumbnail(mesh, size=512),
+        thumbnail_small=geometry.render_thumbnail(mesh, size=160),
+        viewer_json_gz=gzip.compress(json.dumps(viewer, separators=(",", ":")).encode(), compresslevel=5),
+        repaired_stl=repaired,
+    )
