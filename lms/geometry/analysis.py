@@ -51,7 +51,7 @@ _AXES = "xyz"
 
 
 def fit_build_volume(vertices: np.ndarray, build: list[float], step_deg: float = 1.0,
-                     _cache: dict | None = None) -> dict:
+                     _cache: dict | None = None, bounds: np.ndarray | None = None) -> dict:
     """Find an orientation in which the model fits *build* (X, Y, Z in mm).
 
     Tries the model as it is, then each of the three axes pointing up (90°
@@ -59,7 +59,7 @@ def fit_build_volume(vertices: np.ndarray, build: list[float], step_deg: float =
     The orientation with the largest smallest margin wins.
     """
     build = np.asarray(build, float)
-    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    lo, hi = (vertices.min(axis=0), vertices.max(axis=0)) if bounds is None else bounds
     ext = hi - lo
     as_is = bool((ext <= build + 1e-9).all())
     result = {
@@ -288,7 +288,7 @@ def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
     fit_cache: dict = {}
     fits = {}
     for pid in ([printer_profile["id"]] if printer_profile else list(PRINTERS)):
-        fits[pid] = fit_build_volume(v, PRINTERS[pid]["build_volume_mm"], _cache=fit_cache)
+        fits[pid] = fit_build_volume(v, PRINTERS[pid]["build_volume_mm"], _cache=fit_cache, bounds=(lo, hi))
     if printer_profile:
         fr = fits[printer_profile["id"]]
         bv = fr["build_volume_mm"]
@@ -309,12 +309,12 @@ def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
 
     # overhangs (as oriented in the file, Z up), ignoring faces resting on the bed
     limit = math.sin(math.radians(overhang_angle_deg))
-    zmin_face = np.minimum(np.minimum(v[f[:, 0], 2], v[f[:, 1], 2]), v[f[:, 2], 2])
-    zmax_face = np.maximum(np.maximum(v[f[:, 0], 2], v[f[:, 1], 2]), v[f[:, 2], 2])
+    cand = np.flatnonzero(-topo.normal_z > limit + 1e-12)
+    zc = np.ascontiguousarray(v[:, 2])
+    fc = f[cand]
+    zmax_face = np.maximum(np.maximum(zc[fc[:, 0]], zc[fc[:, 1]]), zc[fc[:, 2]])
     on_bed = zmax_face <= lo[2] + max(1e-3, 1e-6 * float(ext.max()))
-    over = (-topo.normal_z > limit + 1e-12) & ~on_bed
-    overhang_area = float(topo.area[over].sum())
-    del zmin_face
+    overhang_area = float(topo.area[cand[~on_bed]].sum())
     checks.append(_check(
         "overhang", "info", True,
         N_("%(area)s mm² of surface overhangs more than %(angle)s° from vertical and will need support "

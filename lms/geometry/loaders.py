@@ -30,7 +30,7 @@ from .errors import (
 from .formats import FORMAT_NAMES, describe_content, detect_format, extension_format
 from .i18n import N_, fmt
 from .limits import DEFAULT_LIMITS, Limits
-from .mesh import Mesh, from_corners, from_indexed
+from .mesh import Mesh, from_columns, from_corners, from_indexed
 
 _STL_DTYPE = np.dtype([("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")])
 _STL_CHUNK = 262_144  # triangles per read when streaming a binary STL from disk
@@ -233,13 +233,20 @@ def _load_binary_stl(name, path, data, count, limits) -> Mesh:
     _check_faces(name, count, limits)
     if count == 0:
         raise EmptyModelError(N_("%(file)s contains no triangles"), file=name)
-    corners = np.empty((count * 3, 3), dtype=np.float32)
+    # corner coordinates go straight into three column arrays (x, y, z of
+    # corner 3f+i): no (3F, 3) row array, fewer copies, less peak memory
+    cols = [np.empty(count * 3, dtype=np.float32) for _ in range(3)]
+
+    def put(rec, at):
+        v = rec["v"]  # (n, 3, 3): corner, axis
+        for k in range(3):
+            cols[k][3 * at:3 * (at + len(rec))].reshape(-1, 3)[:] = v[:, :, k]
+
     if data is not None:
-        rec = np.frombuffer(data, _STL_DTYPE, count, 84)
-        corners.reshape(count, 3, 3)[:] = rec["v"]
-        del rec
+        for s in range(0, count, _STL_CHUNK):
+            n = min(_STL_CHUNK, count - s)
+            put(np.frombuffer(data, _STL_DTYPE, n, 84 + 50 * s), s)
     else:
-        view = corners.reshape(count, 3, 3)
         with open(path, "rb") as fh:
             fh.seek(84)
             done = 0
@@ -250,10 +257,11 @@ def _load_binary_stl(name, path, data, count, limits) -> Mesh:
                     raise TruncatedFileError(
                         N_("%(file)s: binary STL ended after %(read)s of %(declared)s triangles"),
                         file=name, read=done + len(rec), declared=count)
-                view[done:done + n] = rec["v"]
+                put(rec, done)
                 done += n
-    _check_finite(name, corners)
-    mesh = from_corners(corners)
+    for c in cols:
+        _check_finite(name, c)
+    mesh = from_columns(cols)
     mesh.meta["stl_kind"] = "binary"
     return mesh
 

@@ -62,66 +62,80 @@ class Mesh:
         return from_indexed(np.asarray(tm.vertices, dtype=np.float64), np.asarray(tm.faces), **kw)
 
 
-def _exact_groups(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group rows of *coords* (N, 3) that are bitwise identical.
+def _column_bits(coords: np.ndarray) -> list[np.ndarray]:
+    """Contiguous unsigned-integer views of the three coordinate columns."""
+    if coords.dtype == np.float64:
+        return [np.ascontiguousarray(coords[:, k]).view(np.uint64) for k in range(3)]
+    coords = coords.astype(np.float32, copy=False)
+    return [np.ascontiguousarray(coords[:, k]).view(np.uint32) for k in range(3)]
 
-    Returns ``(first_index_of_each_group, inverse)``: ``inverse[i]`` is the
-    group id of row *i*; groups are numbered in sorted-hash order.
 
-    A 64-bit sort key packs a hash of the coordinates (high bits) with the row
-    index (low bits), so a plain (fast, radix-like) ``np.sort`` replaces a slow
+def _exact_groups(coords) -> tuple[np.ndarray, np.ndarray]:
+    """Group points that are bitwise identical.
+
+    *coords* is an (N, 3) array or a list of three 1-D unsigned-integer views
+    of the coordinate columns (uint32 for float32 data, uint64 for float64).
+    Returns ``(first, inverse)``: ``first[g]`` is one member of group *g*,
+    ``inverse[i]`` the group of point *i*.
+
+    A 64-bit sort key packs a hash of the coordinates (high bits) with the
+    point index (low bits), so one plain (fast) ``np.sort`` replaces a slow
     ``argsort``/``lexsort``.  Hash collisions are detected by comparing every
-    row with the first row of its group and resolved exactly.
+    point with its predecessor inside a group, and resolved exactly.
+    Temporaries are kept few: this is the load hot path.
     """
-    n = len(coords)
+    cols = _column_bits(np.asarray(coords)) if not isinstance(coords, (list, tuple)) else list(coords)
+    n = len(cols[0])
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    coords = np.ascontiguousarray(coords)
-    if coords.dtype == np.float64:
-        bits = coords.view(np.uint64)
-        cols = [np.ascontiguousarray(bits[:, k]) for k in range(3)]
-        parts = [c ^ (c >> np.uint64(29)) for c in cols]
-    else:
-        coords = coords.astype(np.float32, copy=False)
-        bits = coords.view(np.uint32)
-        cols = [np.ascontiguousarray(bits[:, k]) for k in range(3)]
-        parts = [c.astype(np.uint64) for c in cols]
-    h = parts[0] * _MUL[0]
-    parts[1] *= _MUL[1]
-    h ^= parts[1]
-    parts[2] *= _MUL[2]
-    h ^= parts[2]
-    del parts
+    wide = cols[0].dtype == np.uint64
+    h = np.empty(n, np.uint64)
+    tmp = np.empty(n, np.uint64)
+    for k, c in enumerate(cols):
+        tmp[:] = c
+        if wide:
+            tmp ^= tmp >> np.uint64(29)
+        tmp *= _MUL[k]
+        if k == 0:
+            h, tmp = tmp, h
+        else:
+            h ^= tmp
     nb = max(int(n - 1).bit_length(), 1)
     if nb > 40:
         raise ValueError("too many points to merge")
     shift = np.uint64(nb)
-    key = h >> shift  # keep the high 64-nb bits of the hash
-    del h
+    key = h
+    key >>= shift  # keep the high 64-nb bits of the hash
     key <<= shift
-    key |= np.arange(n, dtype=np.uint64)
+    tmp[:] = np.arange(n, dtype=np.uint64) if n < 1 << 20 else 0
+    if n >= 1 << 20:
+        for s in range(0, n, 1 << 20):
+            tmp[s:s + (1 << 20)] = np.arange(s, min(n, s + (1 << 20)), dtype=np.uint64)
+    key |= tmp
+    del tmp
     key.sort()
-    order = (key & np.uint64((1 << nb) - 1)).astype(np.int64)
+    idx_t = np.int32 if n < 2**31 else np.int64
+    order = (key & np.uint64((1 << nb) - 1)).astype(idx_t)
     key >>= shift
     start = np.empty(n, dtype=bool)
     start[0] = True
     np.not_equal(key[1:], key[:-1], out=start[1:])
-    del key
+    del key, h
     # verify: inside a group (contiguous in sorted order) every coordinate equals
     # its predecessor's; a mismatch means a hash collision
     same = np.ones(n, dtype=bool)
     for c in cols:
         sc = c[order]
         same[1:] &= start[1:] | (sc[1:] == sc[:-1])
-    del cols
-    gid = np.cumsum(start, dtype=np.int64)
+        del sc
+    gid = np.cumsum(start, dtype=idx_t)
     gid -= 1
     if not same.all():
-        # hash collision: split the affected groups exactly
+        gid = gid.astype(np.int64)
         bad_groups = np.unique(gid[~same])
         bad = np.isin(gid, bad_groups)
-        sub = coords[order[bad]]
-        u = sub.view(np.uint64 if sub.dtype == np.float64 else np.uint32)
+        members = order[bad]
+        u = np.stack([c[members] for c in cols], axis=1)
         o = np.lexsort((u[:, 2], u[:, 1], u[:, 0]))
         su = u[o]
         st = np.ones(len(su), dtype=bool)
@@ -129,26 +143,35 @@ def _exact_groups(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         new_ids = np.empty(len(su), np.int64)
         new_ids[o] = np.cumsum(st) - 1 + gid[-1] + 1
         gid[np.flatnonzero(bad)] = new_ids
-        # renumber densely
-        _, gid = np.unique(gid, return_inverse=True)
+        _, gid = np.unique(gid, return_inverse=True)  # renumber densely
         first = np.empty(int(gid.max()) + 1, np.int64)
         first[gid] = order
     else:
-        first = order[start]
-    inverse = np.empty(n, dtype=np.int64)
+        first = order[start].astype(np.int64)
+    del start, same
+    inverse = np.empty(n, dtype=gid.dtype)
     inverse[order] = gid
     return first, inverse
 
 
+def from_columns(cols: list[np.ndarray], **kw) -> Mesh:
+    """Build a :class:`Mesh` from a triangle soup given as three float32
+    coordinate columns of length 3F (corner *i* of face *f* at ``3f+i``)."""
+    for c in cols:
+        c += np.float32(0.0)  # turn -0.0 into +0.0 so both merge
+    bits = [c.view(np.uint32) for c in cols]
+    first, inverse = _exact_groups(bits)
+    vertices = np.stack([c[first] for c in cols], axis=1).astype(np.float64)
+    faces = inverse.reshape(-1, 3)
+    if faces.dtype != np.int32 and len(first) < 2**31 - 1:
+        faces = faces.astype(np.int32)
+    return Mesh(vertices, faces, **kw)
+
+
 def from_corners(corners: np.ndarray, **kw) -> Mesh:
     """Build a :class:`Mesh` from a triangle soup: ``corners`` is (3F, 3)."""
-    corners = np.asarray(corners)
-    corners += 0.0  # turn -0.0 into +0.0 so both merge (in place when possible)
-    first, inverse = _exact_groups(corners)
-    vdtype = np.int32 if len(first) < 2**31 - 1 else np.int64
-    faces = inverse.astype(vdtype).reshape(-1, 3)
-    vertices = corners[first].astype(np.float64)
-    return Mesh(vertices, faces, **kw)
+    corners = np.asarray(corners, dtype=np.float32)
+    return from_columns([np.ascontiguousarray(corners[:, k]) for k in range(3)], **kw)
 
 
 def from_indexed(vertices: np.ndarray, faces: np.ndarray, **kw) -> Mesh:

@@ -26,28 +26,33 @@ def _grid(vertices: np.ndarray, faces: np.ndarray, lo: np.ndarray, hi: np.ndarra
     cell = float((np.prod(size) / max(target_cells, 1)) ** (1.0 / 3.0))
     cell = max(cell, float(size.max()) / 256.0, 1e-9)
     dims = np.maximum(np.ceil(size / cell).astype(np.int64), 1)
-    tmin = np.empty((len(faces), 3), np.int64)
-    tmax = np.empty((len(faces), 3), np.int64)
-    # vertex cell coordinates first (V is smaller than 3F), then per-face min/max
-    vcell = ((vertices - lo) * (1.0 / cell)).astype(np.int32)
+    # vertex cell coordinates first (V is smaller than 3F), then per-face
+    # min/span along each axis, all as 1-D int32 arrays
     fcols = [np.ascontiguousarray(faces[:, j]) for j in range(3)]
+    small = np.ones(len(faces), bool)
+    mins, spans = [], []
     for k in range(3):
-        col = np.ascontiguousarray(vcell[:, k])
-        a, b, c = col[fcols[0]], col[fcols[1]], col[fcols[2]]
-        tmin[:, k] = np.minimum(np.minimum(a, b), c)
-        tmax[:, k] = np.maximum(np.maximum(a, b), c)
-    np.clip(tmin, 0, dims - 1, out=tmin)
-    np.clip(tmax, 0, dims - 1, out=tmax)
+        vc = ((vertices[:, k] - lo[k]) * (1.0 / cell)).astype(np.int32)
+        np.clip(vc, 0, dims[k] - 1, out=vc)
+        a, b, c = vc[fcols[0]], vc[fcols[1]], vc[fcols[2]]
+        mn = np.minimum(np.minimum(a, b), c)
+        sp = np.maximum(np.maximum(a, b), c)
+        sp -= mn
+        sp += 1
+        small &= sp <= 2
+        mins.append(mn)
+        spans.append(sp)
+    del fcols
     # triangles no wider than one cell (the vast majority on dense meshes) are
     # registered once, in the cell of their minimum corner; queries widen their
     # cell range by one cell downwards to find them.  Wider triangles are
     # registered in every cell their bounding box overlaps.
-    span = tmax - tmin + 1
-    small = (span <= 2).all(axis=1)
     tid_small = np.flatnonzero(small)
-    cid_small = (tmin[small, 2] * dims[1] + tmin[small, 1]) * dims[0] + tmin[small, 0]
+    cid_small = (mins[2][small].astype(np.int64) * dims[1] + mins[1][small]) * dims[0] + mins[0][small]
     big = np.flatnonzero(~small)
-    span_b = span[big]
+    span_b = np.stack([sp[big] for sp in spans], axis=1).astype(np.int64)
+    tmin_b = np.stack([mn[big] for mn in mins], axis=1).astype(np.int64)
+    del mins, spans, small
     counts = span_b.prod(axis=1)
     total = int(counts.sum())
     if total > 40_000_000:
@@ -56,9 +61,9 @@ def _grid(vertices: np.ndarray, faces: np.ndarray, lo: np.ndarray, hi: np.ndarra
     offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     sx = np.repeat(span_b[:, 0], counts)
     sy = np.repeat(span_b[:, 1], counts)
-    ix = np.repeat(tmin[big, 0], counts) + offs % sx
-    iy = np.repeat(tmin[big, 1], counts) + (offs // sx) % sy
-    iz = np.repeat(tmin[big, 2], counts) + offs // (sx * sy)
+    ix = np.repeat(tmin_b[:, 0], counts) + offs % sx
+    iy = np.repeat(tmin_b[:, 1], counts) + (offs // sx) % sy
+    iz = np.repeat(tmin_b[:, 2], counts) + offs // (sx * sy)
     cid = np.concatenate([cid_small, (iz * dims[1] + iy) * dims[0] + ix])
     tid = np.concatenate([tid_small, tid])
     # sort (cell, triangle) pairs with one packed plain sort (faster than argsort)

@@ -53,14 +53,21 @@ class Topology:
 def face_geometry(vertices: np.ndarray, faces: np.ndarray, centre: np.ndarray):
     """Per-face area, unit-normal z and signed volume, computed in chunks.
 
-    Works on separate coordinate columns: 1-D gathers are much faster than
-    gathering (N, 3) rows.
+    Works on separate coordinate columns (1-D gathers are much faster than
+    gathering (N, 3) rows) centred on the model, in float32 for speed when
+    the model's coordinates are float32-exact (STL, 3MF); results are stored
+    as float64 and summed in float64.
     """
     n = len(faces)
     area = np.empty(n)
     nz = np.empty(n)
     vol = np.empty(n)
-    cols = [np.ascontiguousarray(vertices[:, k]) - centre[k] for k in range(3)]
+    centred = [vertices[:, k] - centre[k] for k in range(3)]
+    exact32 = all(np.array_equal(c.astype(np.float32), c) for c in
+                  (vertices[:1000, 0], vertices[:1000, 1], vertices[:1000, 2]))
+    ftype = np.float32 if exact32 else np.float64
+    cols = [np.ascontiguousarray(c, dtype=ftype) for c in centred]
+    del centred
     fcols = [np.ascontiguousarray(faces[:, k]) for k in range(3)]
     for s in range(0, n, CHUNK):
         sl = slice(s, s + CHUNK)
@@ -68,14 +75,33 @@ def face_geometry(vertices: np.ndarray, faces: np.ndarray, centre: np.ndarray):
         ax, ay, az = cols[0][i0], cols[1][i0], cols[2][i0]
         bx, by, bz = cols[0][i1], cols[1][i1], cols[2][i1]
         cx, cy, cz = cols[0][i2], cols[1][i2], cols[2][i2]
-        # signed volume of the tetrahedron (centre, a, b, c)
-        vol[sl] = (ax * (by * cz - bz * cy) + ay * (bz * cx - bx * cz) + az * (bx * cy - by * cx)) / 6.0
-        ux, uy, uz = bx - ax, by - ay, bz - az
-        vx, vy, vz = cx - ax, cy - ay, cz - az
-        nx = uy * vz - uz * vy
-        ny = uz * vx - ux * vz
-        nzz = ux * vy - uy * vx
-        ln = np.sqrt(nx * nx + ny * ny + nzz * nzz)
+        # signed volume of the tetrahedron (centre, a, b, c), accumulated in float64
+        t = by * cz
+        t -= bz * cy
+        v = ax.astype(np.float64) * t
+        t = bz * cx
+        t -= bx * cz
+        v += ay.astype(np.float64) * t
+        t = bx * cy
+        t -= by * cx
+        v += az.astype(np.float64) * t
+        vol[sl] = v / 6.0
+        bx -= ax
+        by -= ay
+        bz -= az
+        cx -= ax
+        cy -= ay
+        cz -= az
+        nx = by * cz
+        nx -= bz * cy
+        ny = bz * cx
+        ny -= bx * cz
+        nzz = bx * cy
+        nzz -= by * cx
+        ln = nx * nx
+        ln += ny * ny
+        ln += nzz * nzz
+        np.sqrt(ln, out=ln)
         area[sl] = 0.5 * ln
         with np.errstate(invalid="ignore", divide="ignore"):
             nz[sl] = np.where(ln > 0, nzz / ln, 0.0)
@@ -96,15 +122,43 @@ def _runs(sorted_keys: np.ndarray):
 
 
 def _components(n_nodes: int, a: np.ndarray, b: np.ndarray) -> tuple[int, np.ndarray]:
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
+    """Connected components of an undirected graph given as edge arrays.
 
+    Vectorised union-find ("hook and compress"): every round hooks the larger
+    of two different roots under the smaller one (``np.minimum.at``), then
+    compresses paths by pointer jumping; edges already inside one component
+    are dropped.  A handful of rounds suffices for meshes, and it saves the
+    import of scipy.sparse on the command line's hot path.
+    Returns ``(count, labels)`` with labels numbered 0..count-1.
+    """
     if n_nodes == 0:
         return 0, np.zeros(0, np.int32)
-    idx_dtype = np.int32 if n_nodes < 2**31 else np.int64
-    g = csr_matrix((np.ones(len(a), np.int8), (a.astype(idx_dtype), b.astype(idx_dtype))),
-                   shape=(n_nodes, n_nodes))
-    return connected_components(g, directed=False)
+    dtype = np.int32 if n_nodes < 2**31 else np.int64
+    parent = np.arange(n_nodes, dtype=dtype)
+    a = a.astype(dtype, copy=False)
+    b = b.astype(dtype, copy=False)
+    for _ in range(200):
+        pa = parent[a]
+        pb = parent[b]
+        keep = pa != pb
+        if not keep.any():
+            break
+        a, b, pa, pb = a[keep], b[keep], pa[keep], pb[keep]
+        np.minimum.at(parent, np.maximum(pa, pb), np.minimum(pa, pb))
+        while True:
+            pp = parent[parent]
+            if np.array_equal(pp, parent):
+                break
+            parent = pp
+    else:  # pragma: no cover - pathological graphs: fall back to scipy
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        g = csr_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n_nodes, n_nodes))
+        return connected_components(g, directed=False)
+    roots = parent == np.arange(n_nodes, dtype=dtype)
+    relabel = np.cumsum(roots, dtype=dtype) - 1
+    return int(roots.sum()), relabel[parent]
 
 
 def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
@@ -123,21 +177,35 @@ def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
     # ---- duplicate faces (same vertex set), among index-valid faces
     valid = ~index_degenerate
     duplicate = np.zeros(nf, bool)
-    sf = np.sort(faces[valid], axis=1).astype(np.int64)
     if nv < 2**21:
-        dkey = (sf[:, 0] << 42) | (sf[:, 1] << 21) | sf[:, 2]
-        n_unique = len(dkey) and int(np.count_nonzero(np.diff(np.sort(dkey))) + 1)
+        vf = faces[valid] if not valid.all() else faces
+        c0, c1, c2 = (np.ascontiguousarray(vf[:, k]) for k in range(3))
+        lo_ = np.minimum(np.minimum(c0, c1), c2).astype(np.int64)
+        hi_ = np.maximum(np.maximum(c0, c1), c2).astype(np.int64)
+        mid = c0.astype(np.int64)
+        mid += c1
+        mid += c2
+        mid -= lo_
+        mid -= hi_
+        dkey = lo_ << 42
+        dkey |= mid << 21
+        dkey |= hi_
+        del lo_, hi_, mid, c0, c1, c2, vf
+        sk = np.sort(dkey)
+        n_unique = len(dkey) and int(np.count_nonzero(sk[1:] != sk[:-1]) + 1)
+        del sk
         if n_unique != len(dkey):
             _, first = np.unique(dkey, return_index=True)
             keep = np.zeros(len(dkey), bool)
             keep[first] = True
             duplicate[np.flatnonzero(valid)[~keep]] = True
     else:
+        sf = np.sort(faces[valid], axis=1).astype(np.int64)
         _, first = np.unique(sf, axis=0, return_index=True)
         keep = np.zeros(len(sf), bool)
         keep[first] = True
         duplicate[np.flatnonzero(valid)[~keep]] = True
-    del sf
+        del sf
     # duplicates stay in the edge analysis (admesh does the same): a face and its
     # reversed copy close each other's edges; plain copies show up as non-manifold
     use = valid
@@ -176,6 +244,7 @@ def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
     open_edges = pairs(open_mask)
     nonmanifold = pairs(nm_mask)
     inconsistent = pairs(inc_mask)
+    edge_lo, edge_hi = keys // nv64, keys % nv64
     del keys, starts, lengths, dir_sum
 
     # ---- holes: components of the open-edge graph
@@ -185,11 +254,9 @@ def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
         inv = inv.reshape(-1, 2)
         holes, _ = _components(len(bv), inv[:, 0], inv[:, 1])
 
-    # ---- shells: components of the vertex graph
-    a = np.concatenate([uf[:, 0], uf[:, 1]])
-    b = np.concatenate([uf[:, 1], uf[:, 2]])
-    _, vlabel = _components(nv, a, b)
-    del a, b
+    # ---- shells: components of the vertex graph (one entry per unique edge)
+    _, vlabel = _components(nv, edge_lo, edge_hi)
+    del edge_lo, edge_hi
     vlabel = vlabel.astype(np.int32)
     shell_of_face = vlabel[faces[:, 0]]
     # relabel densely over shells that actually have (usable) faces
