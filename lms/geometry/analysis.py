@@ -135,7 +135,7 @@ def estimate_material(volume_mm3: float, area_mm2: float, height_mm: float, prin
         "infill": infill,
         "extruded_volume_mm3": round(extruded, 1),
         "filament_m": round(length_m, 2),
-        "grams": round(grams, 1),
+        "grams": round(grams, 2),
         "print_time_s": int(round(seconds)),
         "print_time_h": round(seconds / 3600.0, 2),
         "layers": layers,
@@ -352,8 +352,9 @@ def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
             N_("Estimate for %(printer)s with %(material)s at %(infill)s%% infill: about %(grams)s g "
                "(%(metres)s m of filament), roughly %(hours)s h %(minutes)s min."),
             {"printer": est_printer["name"], "material": material_profile["name"],
-             "infill": fmt(infill * 100, 0), "grams": fmt(estimate["grams"], 0),
-             "metres": fmt(estimate["filament_m"], 1), "hours": h, "minutes": f"{m:02d}"}))
+             "infill": fmt(infill * 100, 0),
+             "grams": fmt(estimate["grams"], 0 if estimate["grams"] >= 10 else 1 if estimate["grams"] >= 1 else 2),
+             "metres": fmt(estimate["filament_m"], 1 if estimate["filament_m"] >= 1 else 2), "hours": h, "minutes": f"{m:02d}"}))
 
     report = {
         "file": mesh.name,

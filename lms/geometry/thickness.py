@@ -170,15 +170,19 @@ def wall_thickness(vertices: np.ndarray, faces: np.ndarray, area: np.ndarray, sa
         active = active[~done]
     found = np.isfinite(best)
     if not found.any():
-        return {"min_mm": None, "p05_mm": None, "median_mm": None, "samples": int(samples), "hits": 0,
+        return {"min_mm": None, "raw_min_mm": None, "p05_mm": None, "median_mm": None, "samples": int(samples), "hits": 0,
                 "searched_mm": float(max_distance), "min_location": None}
     vals = best[found]
+    # the reported minimum ignores the lowest 1 % of rays: samples right at a
+    # sharp corner see the adjacent face almost at once, which is not a wall
+    robust = float(np.percentile(vals, 1, method="lower")) if len(vals) >= 50 else float(vals.min())
     return {
         "searched_mm": float(max_distance),
-        "min_mm": float(vals.min()),
+        "min_mm": robust,
+        "raw_min_mm": float(vals.min()),
         "p05_mm": float(np.percentile(vals, 5)),
         "median_mm": float(np.median(vals)),
         "samples": int(samples),
         "hits": int(found.sum()),
-        "min_location": [float(x) for x in pts[found][np.argmin(vals)]],
+        "min_location": [float(x) for x in pts[found][np.argmin(np.abs(vals - robust))]],
     }

@@ -269,3 +269,24 @@ def test_ply_header_lies():
            b"property float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n" + b"\0" * 50
     with pytest.raises(TruncatedFileError):
         load_mesh(data, "liar.ply")
+
+
+@pytest.mark.parametrize("fmt,ext", [("stl", "stl"), ("stl_ascii", "stl"), ("obj", "obj"), ("ply", "ply"),
+                                     ("off", "off"), ("glb", "glb"), ("3mf", "3mf")])
+def test_mutated_files_never_crash(fmt, ext):
+    """Random byte damage gives a mesh or a GeometryError, never another exception or a hang."""
+    good = _export(fmt)
+    rng = np.random.default_rng(len(good))
+    for i in range(40):
+        data = bytearray(good)
+        if i % 3 == 0:
+            data = data[: rng.integers(1, len(data))]
+        else:
+            for _ in range(rng.integers(1, 8)):
+                data[rng.integers(0, len(data))] = rng.integers(0, 256)
+        t = time.perf_counter()
+        try:
+            load_mesh(bytes(data), f"fuzz.{ext}", limits=Limits(max_faces=100_000, max_vertices=100_000))
+        except GeometryError as exc:
+            assert str(exc) and "fuzz" in str(exc)
+        assert time.perf_counter() - t < 5
