@@ -1,0 +1,68 @@
+"""The real submission page of a model with holes, in Debian's chromium driven by Playwright.
+
+Checks that the viewer drew the model (non-blank canvas pixels) and that the problem overlay is on,
+and saves a screenshot to bench/out/submission.png.
+"""
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.models import cube_stl
+from tests.test_assignments import ASSIGNMENT_URL, COURSE, wait_done
+
+from tests.browser.test_viewer_static import BACKGROUND, browser, canvas_stats  # noqa: F401 - the browser fixture
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app):
+    app.config["SERVER_NAME"] = None
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_submission_page_shows_model_and_problems(app, client, auth, users, synced, tasks_running, live_server, browser):  # noqa: F811
+    if not (REPO / "node_modules" / "three" / "build" / "three.module.js").is_file():
+        pytest.skip("node_modules/three missing: run `npm ci`")
+    users.create("learner@example.org", "Чыныбаев Мирлан Үңөөвич")
+    auth.login("learner@example.org")
+    auth.post(f"/courses/{COURSE}/enrol")
+    r = auth.post(ASSIGNMENT_URL, data={"model": (io.BytesIO(cube_stl(20, drop_faces=2)), "holes.stl")},
+                  content_type="multipart/form-data")
+    path = r.headers["Location"].replace("http://lms.test", "")
+    assert wait_done(client, path)["state"] == "checked"
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "learner@example.org")
+    page.fill("#password", "correct horse battery")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server}/dashboard/")
+    page.goto(f"{live_server}{path}")
+    page.wait_for_selector('.model-viewer[data-state="ready"]', timeout=30_000)
+    viewer = page.locator(".model-viewer")
+    assert viewer.get_attribute("data-problems-visible") == "true"
+    stats = canvas_stats(page, "")
+    assert stats["differ"] > 0.05 * stats["total"], stats  # the model is drawn
+    assert stats["red"] > 20, stats  # open edges are marked
+    legend = page.locator(".model-viewer").inner_text()
+    assert "12" in legend or "open" in legend.lower()
+    out = REPO / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / "submission.png"), full_page=True)
+    assert not errors, errors
+    context.close()
