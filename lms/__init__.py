@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported lazily so `lms check` starts fast
+    from flask import Flask
 
 __all__ = ["LMS", "create_app"]
 
@@ -43,6 +45,8 @@ class LMS:
 
 def create_app(config: dict | None = None) -> Flask:
     """A standalone LMS app. ``LMS_INSTANCE_PATH`` selects the instance folder."""
+    from flask import Flask
+
     from lms.config import instance_path_from_env
 
     instance_path = (config or {}).get("LMS_INSTANCE_PATH") or instance_path_from_env()

@@ -31,11 +31,9 @@ def check_model(path: Path, filename: str, requirements: dict, limits: geometry.
     repaired = None
     if not (report["closed"] and not report["degenerate_faces"] and not report["duplicate_faces"]
             and not report["inverted_shells"]):
-        from lms.geometry.repair import export_stl, repair
-
-        fixed, changes = repair(mesh)
+        fixed, changes = geometry.repair(mesh)
         report["repair"] = changes
-        repaired = export_stl(fixed)
+        repaired = geometry.export_stl(fixed)
     return CheckArtifacts(
         report=report,
         thumbnail=geometry.render_thumbnail(mesh, size=512),

@@ -90,13 +90,13 @@ def check_file(path, requirements=None, printer=None, limits=None, material="pla
 
 
 def repair(mesh, **kwargs):
-    from .repair import repair as _repair
+    from .mesh_repair import repair as _repair
 
     return _repair(mesh, **kwargs)
 
 
 def export_stl(mesh) -> bytes:
-    from .repair import export_stl as _export
+    from .mesh_repair import export_stl as _export
 
     return _export(mesh)
 
