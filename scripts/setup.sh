@@ -24,8 +24,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+# The project's own virtual environment, so nothing clashes with the system's Python packages.
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
 # three.js for the 3D viewer, from the npm registry (pinned in package-lock.json).
 npm ci --no-audit --no-fund --loglevel=error
-pybabel compile -q -d lms/translations || true
+.venv/bin/pybabel compile -q -d lms/translations
 echo "setup done"
