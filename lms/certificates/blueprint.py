@@ -1,0 +1,394 @@
+"""Certificates on the web: my certificates, downloads, public verification, instructor and admin pages."""
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from lms import db
+from lms.accounts.models import User
+from lms.assignments.blueprint import load_taught
+from lms.assignments.models import Completion
+from lms.catalog import operations as catalog
+from lms.catalog.blueprint import lang
+from lms.catalog.models import Course
+from lms.certificates import operations as ops
+from lms.certificates import tasks  # noqa: F401 - registers the print task with Huey
+from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueForm, RevokeForm, VerifyCodeForm,
+                                    VerifyUploadForm)
+from lms.certificates.models import Certificate, CertificateEvent, PrintJob
+from lms.extensions import csrf
+from lms.storage_app import get_storage
+
+bp = Blueprint("certificates", __name__)
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def load_certificate(cert_id: int) -> Certificate:
+    """The certificate when the current user holds it, teaches its course or is an administrator; 404 otherwise."""
+    sess = db.session()
+    cert = sess.get(Certificate, cert_id)
+    if cert is None or not current_user.is_authenticated:
+        abort(404)
+    if cert.user_id != current_user.id and not catalog.instructs(sess, current_user, sess.get(Course, cert.course_id)):
+        abort(404)
+    return cert
+
+
+def load_admin_certificate(cert_id: int) -> Certificate:
+    cert = db.session().get(Certificate, cert_id)
+    if cert is None:
+        abort(404)
+    return cert
+
+
+def load_print_job(job_id: int) -> PrintJob:
+    job = db.session().get(PrintJob, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+def _wants_json() -> bool:
+    if request.args.get("format") == "json":
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _error_message(exc: ops.CertificateError) -> str:
+    return _(exc.message, **exc.params)
+
+
+def _send_stored(sha: str, mimetype: str, download_name: str):
+    path = get_storage().path(sha)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name,
+                         conditional=True, etag=sha, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# --- learners ----------------------------------------------------------------------------------
+
+
+@bp.route("/certificates/")
+@login_required
+def mine():
+    sess = db.session()
+    rows = sess.scalars(select(Certificate).where(Certificate.user_id == current_user.id)
+                        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())).all()
+    waiting = sess.execute(ops.due_query().where(Completion.user_id == current_user.id)
+                           .add_columns(Course).join(Course, Course.id == Completion.course_id)).all()
+    return render_template("certificates/mine.html", certificates=rows, waiting=waiting, lang=lang(),
+                           issuing=ops.course_issuing)
+
+
+@bp.route("/certificates/<int:cert_id>.pdf")
+@login_required
+def download(cert_id: int):
+    cert = load_certificate(cert_id)
+    return _send_stored(cert.pdf_sha256, "application/pdf", f"{cert.serial}.pdf")
+
+
+# --- public verification -----------------------------------------------------------------------
+
+
+def _rate_limited():
+    limit = int(current_app.config.get("LMS_CERT_VERIFY_RATE_LIMIT", 30))
+    if not ops.over_rate_limit(request.remote_addr or "unknown", limit):
+        return None
+    message = _("Too many verification requests. Wait a minute and try again.")
+    if _wants_json():
+        response = jsonify({"error": "Too Many Requests", "message": message})
+    else:
+        response = current_app.make_response(
+            render_template("error.html", code=429, title=_("Too many requests"), message=message))
+    response.status_code = 429
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+def _public(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/verify/", methods=["GET", "POST"])
+@csrf.exempt  # the upload form checks its own CSRF token, after the size limit below is set
+def verify_index():
+    limited = _rate_limited()
+    if limited is not None:
+        return limited
+    code_form = VerifyCodeForm(request.args)
+    if request.method == "GET" and "code" in request.args and code_form.validate():
+        return redirect(url_for("certificates.verify", code=code_form.code.data.strip()), 303)
+    limit_kb = int(current_app.config.get("LMS_CERT_VERIFY_MAX_KB", 5120))
+    request.max_content_length = limit_kb * 1024 + 16 * 1024
+    status, result = 200, None
+    try:
+        upload_form = VerifyUploadForm()
+        if request.method == "POST":
+            status = 400
+            if upload_form.validate_on_submit():
+                status, result = 200, _check_upload(upload_form.pdf.data, limit_kb * 1024)
+                if result == "too-large":
+                    upload_form.pdf.errors.append(_("The file is larger than %(kb)d KB.", kb=limit_kb))
+                    status, result = 413, None
+    except RequestEntityTooLarge:
+        upload_form = VerifyUploadForm(formdata=None)
+        upload_form.pdf.errors = [_("The file is larger than %(kb)d KB.", kb=limit_kb)]
+        status = 413
+    return _public(current_app.make_response((render_template(
+        "certificates/verify_index.html", code_form=code_form, upload_form=upload_form, result=result,
+        limit_kb=limit_kb), status)))
+
+
+def _check_upload(upload, limit: int):  # noqa: ANN001
+    digest, size = hashlib.sha256(), 0
+    while chunk := upload.stream.read(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            return "too-large"
+        digest.update(chunk)
+    cert = ops.find_by_sha256(db.session(), digest.hexdigest())
+    return {"genuine": cert is not None, "sha256": digest.hexdigest(),
+            "record": ops.public_record(cert) if cert else None}
+
+
+@bp.route("/verify/<code>")
+def verify(code: str):
+    limited = _rate_limited()
+    if limited is not None:
+        return limited
+    cert = ops.find_by_code(db.session(), code)
+    if cert is None:
+        if _wants_json():
+            return _public(current_app.make_response(
+                ({"error": "Not Found", "status": "unknown", "message": _("No certificate has this code.")}, 404)))
+        return _public(current_app.make_response((render_template("certificates/verify_unknown.html", code=code), 404)))
+    record = ops.public_record(cert)
+    if _wants_json():
+        return _public(jsonify(record))
+    return _public(current_app.make_response(render_template("certificates/verify.html", c=record)))
+
+
+# --- instructors -------------------------------------------------------------------------------
+
+
+@bp.route("/teach/<slug>/certificates")
+@login_required
+def course_holders(slug: str):
+    course = load_taught(slug)
+    rows = db.session().scalars(select(Certificate).where(Certificate.course_id == course.id)
+                                .order_by(Certificate.serial.desc())).all()
+    return render_template("certificates/course.html", course=course, certificates=rows, lang=lang())
+
+
+# --- administrators ----------------------------------------------------------------------------
+
+
+STATUSES = ("valid", "revoked")
+
+
+def _course_choices(sess) -> list[tuple[str, str]]:  # noqa: ANN001
+    return [("", _("All courses"))] + [(str(c.id), c.title_in(lang())) for c in
+                                       sess.scalars(select(Course).order_by(Course.slug))]
+
+
+def _admin_page(print_form: PrintForm | None = None, status: int = 200):
+    sess = db.session()
+    choices = _course_choices(sess)
+    filters = FilterForm(request.args)
+    filters.course.choices = choices
+    query = select(Certificate)
+    course_id = request.args.get("course", type=int)
+    if course_id:
+        query = query.where(Certificate.course_id == course_id)
+    if request.args.get("status") in STATUSES:
+        query = query.where(Certificate.status == request.args["status"])
+    page = max(request.args.get("page", 1, type=int), 1)
+    size = current_app.config["LMS_PAGE_SIZE"]
+    total = sess.scalar(select(func.count()).select_from(query.subquery()))
+    rows = sess.scalars(query.order_by(Certificate.id.desc()).offset((page - 1) * size).limit(size)).all()
+    due_query = ops.due_query()
+    if course_id:
+        due_query = due_query.where(Completion.course_id == course_id)
+    due_total = sess.scalar(select(func.count()).select_from(due_query.subquery()))
+    due = sess.execute(due_query.add_columns(User, Course).join(User, User.id == Completion.user_id)
+                       .join(Course, Course.id == Completion.course_id)
+                       .order_by(Completion.completed_on, Completion.id).limit(100)).all()
+    if print_form is None:
+        print_form = PrintForm(formdata=None)
+    print_form.course.choices = choices
+    jobs = sess.scalars(select(PrintJob).order_by(PrintJob.id.desc()).limit(10)).all()
+    return render_template(
+        "certificates/admin.html", certificates=rows, filters=filters, page=page, pages=max(1, -(-total // size)),
+        total=total, due=due, due_total=due_total, print_form=print_form, jobs=jobs, action_form=ActionForm(),
+        issuing=ops.course_issuing, lang=lang(), course_id=course_id or "", status=request.args.get("status", ""),
+    ), status
+
+
+@bp.route("/admin/certificates/")
+@admin_required
+def admin_list():
+    return _admin_page()
+
+
+@bp.route("/admin/certificates/completions/<int:completion_id>/issue", methods=["POST"])
+@admin_required
+def admin_issue(completion_id: int):
+    sess = db.session()
+    completion = sess.get(Completion, completion_id)
+    if completion is None:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    course = sess.get(Course, completion.course_id)
+    action = "approve" if ops.course_issuing(course) == "approved" else "issue"
+    try:
+        cert = ops.issue_certificate(sess, completion, actor=current_user, action=action)
+    except ops.CertificateError as exc:
+        flash(_error_message(exc), "error")
+        return redirect(url_for("certificates.admin_list"), 303)
+    flash(_("Certificate %(serial)s issued to %(name)s.", serial=cert.serial, name=cert.holder_name), "success")
+    return redirect(url_for("certificates.admin_list"), 303)
+
+
+@bp.route("/admin/certificates/approve-all", methods=["POST"])
+@admin_required
+def admin_approve_all():
+    sess = db.session()
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    course = sess.get(Course, request.form.get("course", type=int) or 0)
+    try:
+        issued = ops.issue_due(sess, course, actor=current_user, action="approve")
+    except ops.CertificateError as exc:
+        flash(_error_message(exc), "error")
+        return redirect(url_for("certificates.admin_list"), 303)
+    flash(_("%(n)d certificates issued.", n=len(issued)), "success")
+    return redirect(url_for("certificates.admin_list", course=course.id if course else None), 303)
+
+
+def _detail_page(cert: Certificate, revoke_form=None, reissue_form=None, status: int = 200):  # noqa: ANN001
+    sess = db.session()
+    events = sess.execute(select(CertificateEvent, User).outerjoin(User, User.id == CertificateEvent.actor_id)
+                          .where(CertificateEvent.certificate_id == cert.id).order_by(CertificateEvent.id)).all()
+    related = sess.scalars(select(Certificate).where(Certificate.completion_id == cert.completion_id,
+                                                     Certificate.id != cert.id).order_by(Certificate.id)).all()
+    if reissue_form is None:
+        reissue_form = ReissueForm(formdata=None, holder_name=cert.holder_name)
+    return render_template("certificates/admin_detail.html", cert=cert, events=events, related=related,
+                           revoke_form=revoke_form or RevokeForm(formdata=None), reissue_form=reissue_form,
+                           holder=sess.get(User, cert.user_id), record=ops.public_record(cert),
+                           verify_url=ops.verify_url(cert.code)), status
+
+
+@bp.route("/admin/certificates/<int:cert_id>")
+@admin_required
+def admin_detail(cert_id: int):
+    return _detail_page(load_admin_certificate(cert_id))
+
+
+@bp.route("/admin/certificates/<int:cert_id>/revoke", methods=["POST"])
+@admin_required
+def admin_revoke(cert_id: int):
+    cert = load_admin_certificate(cert_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            ops.revoke(db.session(), cert, form.reason.data, actor=current_user)
+        except ops.CertificateError as exc:
+            form.reason.errors.append(_error_message(exc))
+            return _detail_page(cert, revoke_form=form, status=exc.status)
+        flash(_("Certificate %(serial)s revoked.", serial=cert.serial), "success")
+        return redirect(url_for("certificates.admin_detail", cert_id=cert.id), 303)
+    return _detail_page(cert, revoke_form=form, status=400)
+
+
+@bp.route("/admin/certificates/<int:cert_id>/reissue", methods=["POST"])
+@admin_required
+def admin_reissue(cert_id: int):
+    cert = load_admin_certificate(cert_id)
+    form = ReissueForm()
+    if form.validate_on_submit():
+        try:
+            new = ops.reissue(db.session(), cert, form.holder_name.data, actor=current_user, note=form.note.data or "")
+        except ops.CertificateError as exc:
+            form.holder_name.errors.append(_error_message(exc))
+            return _detail_page(cert, reissue_form=form, status=exc.status)
+        flash(_("Certificate %(old)s replaced by %(new)s.", old=cert.serial, new=new.serial), "success")
+        return redirect(url_for("certificates.admin_detail", cert_id=new.id), 303)
+    return _detail_page(cert, reissue_form=form, status=400)
+
+
+@bp.route("/admin/certificates/print", methods=["POST"])
+@admin_required
+def admin_print():
+    sess = db.session()
+    form = PrintForm()
+    form.course.choices = _course_choices(sess)
+    if not form.validate_on_submit():
+        return _admin_page(form, 400)
+    sel = ops.Selection(course_id=int(form.course.data) if (form.course.data or "").isdigit() else None,
+                        enrolled_from=form.enrolled_from.data, enrolled_to=form.enrolled_to.data,
+                        completed_from=form.completed_from.data, completed_to=form.completed_to.data,
+                        serials=form.serial_list())
+    certs, missing = ops.select_certificates(sess, sel)
+    if missing:
+        form.serials.errors.append(_("Unknown or revoked serial numbers: %(serials)s", serials=", ".join(missing[:20])))
+        return _admin_page(form, 400)
+    try:
+        job = ops.create_print_job(sess, certs, form.output.data, sel, current_user)
+    except ops.CertificateError as exc:
+        form.course.errors.append(_error_message(exc))
+        return _admin_page(form, exc.status)
+    sess.commit()  # the job row must exist before the task looks for it
+    tasks.enqueue(job)
+    return redirect(url_for("certificates.print_job", job_id=job.id), 303)
+
+
+def job_json(job: PrintJob) -> dict:
+    return {"id": job.id, "state": job.state, "done": job.done, "total": job.total, "output": job.output,
+            "error": job.error, "sha256": job.result_sha256, "size": job.result_size,
+            "download": url_for("certificates.print_download", job_id=job.id) if job.state == "done" else None}
+
+
+@bp.route("/admin/certificates/print/<int:job_id>")
+@admin_required
+def print_job(job_id: int):
+    job = load_print_job(job_id)
+    if _wants_json():
+        return job_json(job)
+    return render_template("certificates/print_job.html", job=job, data=job_json(job))
+
+
+@bp.route("/admin/certificates/print/<int:job_id>/download")
+@admin_required
+def print_download(job_id: int):
+    job = load_print_job(job_id)
+    if job.state != "done" or not job.result_sha256:
+        abort(404)
+    mimetype = "application/pdf" if job.output == "pdf" else "application/zip"
+    return _send_stored(job.result_sha256, mimetype, f"certificates-{job.id}.{job.output}")

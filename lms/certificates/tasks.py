@@ -1,0 +1,42 @@
+"""Batch printing as a Huey task: the job row carries state, progress and the result's hash."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import OperationalError
+
+from lms import db
+from lms.certificates import operations as ops
+from lms.certificates.models import PrintJob
+from lms.db import utcnow
+from lms.tasks import huey, task_app
+
+log = logging.getLogger(__name__)
+
+
+@huey.task(retries=2, retry_delay=5)
+def print_job_task(job_id: int) -> None:
+    with task_app().app_context():
+        run(job_id)
+
+
+def run(job_id: int) -> None:
+    with db.get_db().session() as sess:
+        job = sess.get(PrintJob, job_id)
+        if job is None or job.state == "done":
+            return  # unknown or already produced: running again changes nothing
+        try:
+            ops.run_print_job(sess, job)
+        except OperationalError:
+            sess.rollback()
+            raise  # transient: Huey retries
+        except Exception as exc:  # noqa: BLE001 - the page must not wait forever
+            log.exception("print job %s failed", job_id)
+            sess.rollback()
+            job = sess.get(PrintJob, job_id)
+            job.state, job.error, job.updated_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
+            sess.commit()
+
+
+def enqueue(job: PrintJob) -> None:
+    print_job_task(job.id)
