@@ -26,9 +26,10 @@ fi
 
 # The project's own virtual environment, so nothing clashes with the system's Python packages.
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+.venv/bin/python -m pip install -q --disable-pip-version-check --progress-bar off --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check --progress-bar off -e ".[test]"
 # three.js for the 3D viewer, from the npm registry (pinned in package-lock.json).
 npm ci --no-audit --no-fund --loglevel=error
-.venv/bin/pybabel compile -q -d lms/translations
+.venv/bin/pybabel compile -d lms/translations 2>&1 | grep -v "^compiling catalog" || true
+test "${PIPESTATUS[0]}" -eq 0
 echo "setup done"
