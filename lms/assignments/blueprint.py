@@ -23,6 +23,7 @@ from lms.catalog.markdown import render_markdown
 from lms.catalog.models import Assignment, Course
 from lms.db import utcnow
 from lms.storage_app import get_storage
+from lms.teach.blueprint import load_taught_course
 
 bp = Blueprint("assignments", __name__)
 
@@ -195,13 +196,6 @@ def viewer_data(submission_id: int):
 # --- instructors -------------------------------------------------------------------------------
 
 
-def load_taught(slug: str) -> Course:
-    course = db.session().scalar(select(Course).where(Course.slug == slug))
-    if course is None or not catalog.instructs(db.session(), current_user, course):
-        abort(404)
-    return course
-
-
 FILTERS = ("needs-grading", "failing", "late", "all")
 
 
@@ -209,7 +203,7 @@ FILTERS = ("needs-grading", "failing", "late", "all")
 @login_required
 def queue(slug: str):
     sess = db.session()
-    course = load_taught(slug)
+    course = load_taught_course(slug)
     assignments = sess.scalars(select(Assignment).where(Assignment.course_id == course.id).order_by(Assignment.position)).all()
     chosen = request.args.get("assignment", "")
     which = request.args.get("filter", "needs-grading")
@@ -282,7 +276,7 @@ def _with_rubric(assignment: Assignment, rubric: list) -> Assignment:
 @login_required
 def completions(slug: str):
     sess = db.session()
-    course = load_taught(slug)
+    course = load_taught_course(slug)
     form = ManualCompletionForm()
     status = 200
     if form.validate_on_submit():
