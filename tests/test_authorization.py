@@ -65,6 +65,23 @@ ROUTES.update({
     "assignments.grade": ("GET", "/teach/submissions/{sid}/grade", expect(302, 404, 200, 200)),
     "assignments.completions": ("GET", f"/teach/{T}/completions", expect(302, 404, 200, 200)),
 })
+# Certificates ({cert_id}, {cert_code}: the learner's certificate for C; {completion_id}: its completion; {job_id}: a done print job).
+ROUTES.update({
+    "certificates.mine": ("GET", "/certificates/", expect(302, 200, 200, 200)),
+    "certificates.download": ("GET", "/certificates/{cert_id}.pdf", expect(302, 200, 200, 200)),
+    "certificates.verify_index": ("GET", "/verify/", expect(200, 200, 200, 200)),
+    "certificates.verify": ("GET", "/verify/{cert_code}", expect(200, 200, 200, 200)),
+    "certificates.course_holders": ("GET", f"/teach/{C}/certificates", expect(302, 404, 200, 200)),
+    "certificates.admin_list": ("GET", "/admin/certificates/", expect(302, 404, 404, 200)),
+    "certificates.admin_detail": ("GET", "/admin/certificates/{cert_id}", expect(302, 404, 404, 200)),
+    "certificates.admin_issue": ("POST", "/admin/certificates/completions/{completion_id}/issue", expect(302, 404, 404, 303)),
+    "certificates.admin_approve_all": ("POST", "/admin/certificates/approve-all", expect(302, 404, 404, 303)),
+    "certificates.admin_revoke": ("POST", "/admin/certificates/{cert_id}/revoke", expect(302, 404, 404, 400)),
+    "certificates.admin_reissue": ("POST", "/admin/certificates/{cert_id}/reissue", expect(302, 404, 404, 400)),
+    "certificates.admin_print": ("POST", "/admin/certificates/print", expect(302, 404, 404, 400)),
+    "certificates.print_job": ("GET", "/admin/certificates/print/{job_id}", expect(302, 404, 404, 200)),
+    "certificates.print_download": ("GET", "/admin/certificates/print/{job_id}/download", expect(302, 404, 404, 200)),
+})
 
 POST_DATA = {"core.set_language": {"lang": "en", "next": "/courses/"}, "admin.set_role": {"role": "learner"}}
 
@@ -89,7 +106,24 @@ def world(app, synced, users):
         enrol(s, s.get(User, ids["learner"]), course)
         s.commit()
         sid = _checked_submission(s, s.get(User, ids["learner"]))
-    return {"learner_id": ids["learner"], "sid": sid}
+        certificate = _issued_certificate(s, s.get(User, ids["learner"]), course)
+    return {"learner_id": ids["learner"], "sid": sid, **certificate}
+
+
+def _issued_certificate(s, learner, course) -> dict:  # noqa: ANN001
+    """The learner completes C (issued automatically on commit); a print job of it is done."""
+    from lms.assignments.operations import record_completion
+    from lms.certificates import operations as cert_ops
+    from lms.certificates import tasks as cert_tasks
+    from lms.certificates.models import Certificate
+
+    completion = record_completion(s, learner, course, final_score=None, source="manual", reason="in person")
+    s.commit()
+    cert = s.scalar(select(Certificate).where(Certificate.completion_id == completion.id))
+    job = cert_ops.create_print_job(s, [cert], "pdf", cert_ops.Selection(course_id=course.id), None)
+    s.commit()
+    cert_tasks.run(job.id)
+    return {"cert_id": cert.id, "cert_code": cert.code, "completion_id": completion.id, "job_id": job.id}
 
 
 def _checked_submission(s, learner) -> int:  # noqa: ANN001

@@ -13,7 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms import db
 from lms.accounts.models import User
-from lms.assignments.blueprint import load_taught
+from lms.teach.blueprint import load_taught_course
 from lms.assignments.models import Completion
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang
@@ -197,7 +197,7 @@ def verify(code: str):
 @bp.route("/teach/<slug>/certificates")
 @login_required
 def course_holders(slug: str):
-    course = load_taught(slug)
+    course = load_taught_course(slug)
     rows = db.session().scalars(select(Certificate).where(Certificate.course_id == course.id)
                                 .order_by(Certificate.serial.desc())).all()
     return render_template("certificates/course.html", course=course, certificates=rows, lang=lang())
