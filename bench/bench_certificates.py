@@ -43,7 +43,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--naive-sample", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=9)
-    parser.add_argument("--workers", type=int, default=1, help="LMS_CERT_RENDER_WORKERS (render processes)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="LMS_CERT_RENDER_WORKERS (render processes; 0 = the app default, one per CPU)")
     args = parser.parse_args()
 
     from sqlalchemy import select
@@ -65,7 +66,9 @@ def main() -> None:
                       "LMS_TASKS_IMMEDIATE": True, "SERVER_NAME": "lms.test", "LMS_BASE_URL": "https://lms.fablab.kg",
                       "LMS_CERT_RENDER_WORKERS": args.workers})
     upgrade(app)
-    print(f"# temp instance {tmp} (SQLite), N={args.n}, render workers={args.workers}, cpus={os.cpu_count()},"
+    from lms.certificates.operations import _render_workers
+    workers = _render_workers(app.config)
+    print(f"# temp instance {tmp} (SQLite), N={args.n}, render workers={workers}, cpus={os.cpu_count()},"
           f" loadavg at start={os.getloadavg()[0]:.2f}")
     with app.app_context():
         s = db.session()

@@ -14,6 +14,8 @@ DEFAULTS: dict[str, object] = {
     "LMS_TASKS_IMMEDIATE": False,
     "LMS_COURSES_PATH": None,  # None: ./courses beside the instance folder
     "LMS_CERTIFICATE_TEMPLATES_PATH": None,
+    # Render processes for large certificate batches; 0 = one per CPU (at most 4).
+    "LMS_CERT_RENDER_WORKERS": 0,
     "LMS_STORAGE_PATH": None,  # None: instance/storage
     "LMS_VENDOR_PATH": None,  # None: ./node_modules beside the project
     "LMS_LANGUAGES": ["en", "ru", "ky"],

@@ -114,6 +114,11 @@ def test_3mf_zip_bomb_is_refused(app, client, auth, learner):
     result = wait_done(client, r.headers["Location"])
     assert result["state"] == "failed"
     assert "expands 1029 times; the limit is 200" in result["error"]
+    # The reason is kept as the engine's template and figures, so each reader gets it in their language.
+    ru = client.get(r.headers["Location"], headers={"Accept": "application/json", "Accept-Language": "ru"})
+    assert "при распаковке увеличивается в 1029 раз" in ru.get_json()["error"]
+    page = client.get(r.headers["Location"], headers={"Accept-Language": "ky"}).get_data(as_text=True)
+    assert "1029" in page and "expands 1029 times" not in page
 
 
 @pytest.mark.parametrize("name", ["../../../../etc/passwd.stl", "..\\..\\boot.ini.stl", "/abs/path/x.stl",

@@ -1,14 +1,14 @@
 """Administrator pages: users and roles, instructors of courses."""
 from __future__ import annotations
 
-from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from lms import db
+from lms.accounts.access import admin_required
 from lms.accounts import operations as accounts
 from lms.accounts.models import User
 from lms.admin.forms import ROLE_LABELS, AssignInstructorForm, RoleForm, UserSearchForm
@@ -16,17 +16,6 @@ from lms.catalog.blueprint import lang
 from lms.catalog.models import Course, CourseInstructor
 
 bp = Blueprint("admin", __name__)
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def load_user(user_id: int) -> User:

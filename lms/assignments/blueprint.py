@@ -119,7 +119,8 @@ def submission_json(sub: Submission) -> dict:
         report = dict(report)
         for key in ("checks", "requirements"):
             report[key] = [dict(item, message=translate_result(item)) for item in report.get(key, [])]
-    return {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late, "error": sub.error,
+    return {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
+            "error": translate_result(sub.error_item) if sub.error else None,
             "report": report, "decision": sub.decision, "score": sub.score}
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -42,6 +43,17 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     checked_at: Mapped[datetime | None]
+
+    @property
+    def error_item(self) -> dict:
+        """Why the check failed, as {message, message_template, params} (translatable when the engine said why)."""
+        if not self.error:
+            return {}
+        try:
+            item = json.loads(self.error)
+        except ValueError:
+            item = None
+        return item if isinstance(item, dict) else {"message": self.error}
 
 
 class Grade(Base):

@@ -1,6 +1,7 @@
 """Assignment verbs: submit, check, grade, complete. They flush; the caller commits."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import BinaryIO
 
@@ -117,8 +118,12 @@ def store_check_result(sess: Session, storage: LocalStorage, submission: Submiss
     submission.checked_at = submission.updated_at = utcnow()
 
 
-def mark_failed(submission: Submission, message: str) -> None:
-    submission.state, submission.error, submission.updated_at = "failed", message, utcnow()
+def mark_failed(submission: Submission, message: str, template: str | None = None,
+                params: dict | None = None) -> None:
+    """Record why the file could not be checked; the template and params let each reader see it in their language."""
+    error = json.dumps({"message": message, "message_template": template, "params": params or {}},
+                       ensure_ascii=False, default=str)
+    submission.state, submission.error, submission.updated_at = "failed", error, utcnow()
 
 
 # --- grading -----------------------------------------------------------------------------------

@@ -14,11 +14,14 @@ from lms.assignments.models import Submission
 from lms.assignments.pipeline import check_model
 from lms.catalog.models import Assignment
 from lms.db import utcnow
+from lms.geometry.i18n import N_
 from lms.storage_app import get_storage
 from lms.tasks import huey, task_app
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=10)
+INTERNAL_ERROR = N_("An internal error stopped the check (%(kind)s). Upload the file again later, "
+                    "or tell your instructor if it happens again.")
 
 
 class TransientError(Exception):
@@ -49,7 +52,7 @@ def run_check(submission_id: int, sha256: str) -> None:
         try:
             artifacts = check_model(storage.path(sha256), sub.original_name, assignment.requirements, limits)
         except geometry.GeometryError as exc:
-            ops.mark_failed(sub, str(exc))
+            ops.mark_failed(sub, str(exc), exc.message_template, exc.params)
             sess.commit()
             return
         except (OperationalError, OSError):
@@ -58,7 +61,8 @@ def run_check(submission_id: int, sha256: str) -> None:
             raise
         except Exception as exc:  # noqa: BLE001 - a bug must not leave the learner waiting forever
             log.exception("check of submission %s failed", submission_id)
-            ops.mark_failed(sub, f"internal error while checking: {type(exc).__name__}")
+            ops.mark_failed(sub, INTERNAL_ERROR % {"kind": type(exc).__name__}, INTERNAL_ERROR,
+                            {"kind": type(exc).__name__})
             sess.commit()
             return
         ops.store_check_result(sess, storage, sub, artifacts)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-from functools import wraps
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
@@ -12,8 +11,8 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms import db
+from lms.accounts.access import admin_required
 from lms.accounts.models import User
-from lms.teach.blueprint import load_taught_course
 from lms.assignments.models import Completion
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang
@@ -25,19 +24,9 @@ from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueFo
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob
 from lms.extensions import csrf
 from lms.storage_app import get_storage
+from lms.teach.blueprint import load_taught_course
 
 bp = Blueprint("certificates", __name__)
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def load_certificate(cert_id: int) -> Certificate:

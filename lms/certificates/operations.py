@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import secrets
 import time
@@ -79,7 +80,7 @@ def renderer_for(template: str) -> CertificateRenderer:
     renderer = cache.get(str(path))
     if renderer is None:
         try:
-            renderer = CertificateRenderer(path, workers=int(current_app.config.get("LMS_CERT_RENDER_WORKERS", 1)))
+            renderer = CertificateRenderer(path, workers=_render_workers(current_app.config))
         except CertificateTemplateError as exc:
             raise CertificateError("The certificate template %(name)s cannot be used: %(error)s",
                                    name=template, error=str(exc)) from exc
@@ -87,9 +88,20 @@ def renderer_for(template: str) -> CertificateRenderer:
     return renderer
 
 
+def _render_workers(config) -> int:
+    """Processes for batches larger than one chunk (single issues render in-process)."""
+    workers = int(config.get("LMS_CERT_RENDER_WORKERS") or 0)
+    return workers if workers > 0 else max(1, min(os.cpu_count() or 1, 4))
+
+
 def new_code() -> str:
-    """128 random bits, URL-safe: cannot be guessed or enumerated."""
-    return secrets.token_urlsafe(16)
+    """128 random bits, URL-safe: cannot be guessed or enumerated.
+
+    Never starts with "-" or "_", so that a code pasted into a command line is not read as an option."""
+    while True:
+        code = secrets.token_urlsafe(16)
+        if code[0].isalnum():
+            return code
 
 
 def _hours(value: float) -> int | float:

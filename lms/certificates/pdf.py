@@ -13,6 +13,20 @@ A template folder holds ``template.html`` (Jinja, autoescape on, sandboxed),
 ``certificates`` (a list, one entry per page; see :meth:`CertificateRenderer.context`)
 and ``document_title``, and must lay out exactly one page per certificate.
 
+Layers (fast path). A template that uses the variable ``layer`` is rendered in
+two layers: ``layer == "background"`` (everything that is the same for every
+certificate of a batch -- frame, logo, institution, headings, signatories) is
+laid out and written by WeasyPrint *once* per distinct background (cached by
+its HTML), and ``layer == "variable"`` (holder, course, dates, serial, code,
+...) is laid out for a whole chunk of certificates in one lean WeasyPrint
+document written once. pikepdf then builds each certificate's page from its
+variable page with the shared background page underneath as a Form XObject
+(stored once per output file), and draws the QR code as plain rectangles into
+the box the variable layer marks with ``data-certificate-qr``. ``layer ==
+"full"`` is the whole certificate in one page (previews, the naive
+per-certificate render, and templates without layers); the two layers must
+paint what "full" paints, at the same places (see certificates/default).
+
 WeasyPrint only ever sees strings: the HTML produced by Jinja and the CSS
 text read from ``style.css``. Its ``base_url`` is a pseudo-origin served by
 :class:`~lms.certificates.pdf_fetcher.TemplateAssetFetcher`, which serves
@@ -36,7 +50,9 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import jinja2
+import jinja2.meta
 import segno
+import weasyprint
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from pypdf import PdfReader, PdfWriter
@@ -48,6 +64,8 @@ try:  # optional, much faster merging/printing of issued PDFs
     import pikepdf as _pikepdf
 except ImportError:  # pragma: no cover - depends on the environment
     _pikepdf = None
+#: pikepdf for the layered renderer (separate from the merge engine switch).
+_pk = _pikepdf
 
 from .pdf_fetcher import BASE_URL, TemplateAssetFetcher
 from .pdf_labels import LABELS, LANGUAGES, format_date, format_hours
@@ -119,14 +137,81 @@ def _size_class(text: str, long: int, very_long: int) -> str:
 QR_MASK = 0
 
 
+def _qr(url: str) -> "segno.QRCode":
+    return segno.make(url, error="m", micro=False, mask=QR_MASK)
+
+
+def _qr_svg_markup(qr: "segno.QRCode") -> Markup:
+    return Markup(qr.svg_inline(scale=1, border=0, omitsize=True, dark="#000", svgclass="qrcode"))
+
+
 def qr_svg(url: str) -> Markup:
     """The verification QR code as an inline SVG element (no XML declaration).
 
     segno only emits one path drawing the module matrix; the URL itself never
     appears in the SVG text, so the markup is safe to insert unescaped.
     """
-    qr = segno.make(url, error="m", micro=False, mask=QR_MASK)
-    return Markup(qr.svg_inline(scale=1, border=0, omitsize=True, dark="#000", svgclass="qrcode"))
+    return _qr_svg_markup(_qr(url))
+
+
+class LazyQR:
+    """``c.qr_svg`` in the template context: the QR code of one verify URL,
+    encoded on first use and printed (``{{ c.qr_svg }}``) as the inline SVG of
+    :func:`qr_svg`. The layered renderer never prints it (it draws the code
+    itself), so most certificates never build the SVG text."""
+
+    __slots__ = ("url", "_qr", "_svg")
+
+    def __init__(self, url: str):
+        self.url = url
+        self._qr = None
+        self._svg = None
+
+    @property
+    def qr(self) -> "segno.QRCode":
+        if self._qr is None:
+            self._qr = _qr(self.url)
+        return self._qr
+
+    def __html__(self) -> str:
+        if self._svg is None:
+            self._svg = _qr_svg_markup(self.qr)
+        return self._svg
+
+    __str__ = __html__
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    __hash__ = None
+
+
+def _qr_form_content(qr: "segno.QRCode") -> tuple[int, bytes]:
+    """PDF content drawing the dark modules of ``qr`` as filled rectangles, one
+    per horizontal run, in a ``size`` x ``size`` unit square (y up)."""
+    matrix = qr.matrix
+    size = len(matrix)
+    ops = []
+    for row_index, row in enumerate(matrix):
+        y = size - 1 - row_index
+        x, width = 0, len(row)
+        while x < width:
+            if row[x]:
+                start = x
+                while x < width and row[x]:
+                    x += 1
+                ops.append(f"{start} {y} {x - start} 1 re")
+            else:
+                x += 1
+    return size, ("0 0 0 rg\n" + "\n".join(ops) + "\nf\n").encode("ascii")
+
+
+#: Attribute a variable-layer element carries to be filled with the QR code.
+QR_BOX_ATTRIBUTE = "data-certificate-qr"
+#: Distinct backgrounds kept per renderer (one per language / institution /
+#: signatories combination in practice).
+BACKGROUND_CACHE_SIZE = 32
+_PRODUCER = f"WeasyPrint {weasyprint.__version__} (layered with pikepdf)"
 
 
 class CertificateRenderer:
@@ -150,6 +235,7 @@ class CertificateRenderer:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         workers: int = 1,
         max_data_url_bytes: int | None = None,
+        layers: bool = True,
     ):
         root = Path(template_dir)
         if not root.is_dir():
@@ -179,6 +265,11 @@ class CertificateRenderer:
             raise CertificateTemplateError(
                 f"{root}/template.html line {exc.lineno}: {exc.message}"
             ) from exc
+        #: True when render_many/render_batch/render_one use the layered fast
+        #: path: the template uses ``layer`` and pikepdf is installed.
+        self.layered = bool(layers) and _pk is not None and _uses_layers(env)
+        self._layers_requested = bool(layers)
+        self._backgrounds: dict[str, Any] = {}
 
         css_path = self.template_dir / "style.css"
         try:
@@ -248,29 +339,36 @@ class CertificateRenderer:
             "institution": str(data.institution),
             "signatories": data.normalized_signatories(),
             "labels": self.labels[lang],
-            "qr_svg": qr_svg(str(data.verify_url)),
+            "qr_svg": LazyQR(str(data.verify_url)),
             "name_size": _size_class(holder, 30, 46),
             "course_size": _size_class(course, 60, 110),
             "extra": dict(data.extra or {}),
         }
 
-    def render_html(self, items: Sequence[CertificateData]) -> str:
-        """The HTML document for ``items`` (one page each); useful for previews."""
+    def render_html(self, items: Sequence[CertificateData], *, layer: str = "full") -> str:
+        """The HTML document for ``items`` (one page each); useful for previews.
+
+        ``layer`` is "full" (the whole certificate), "background" or
+        "variable" (see the module docstring)."""
         certificates = [self.context(d) for d in items]
+        return self._render_template(certificates, [d.serial for d in items], layer)
+
+    def _render_template(self, certificates: list[dict], serials: Sequence[str], layer: str) -> str:
         if len(certificates) == 1:
-            first = items[0]
-            title = f"{certificates[0]['labels']['document_title']} {first.serial}"
+            title = f"{certificates[0]['labels']['document_title']} {serials[0]}"
         else:
             title = f"{LABELS['en']['document_title']} ×{len(certificates)}"
         try:
-            return self._template.render(certificates=certificates, document_title=title)
+            return self._template.render(certificates=certificates, document_title=title, layer=layer)
         except jinja2.TemplateError as exc:
             raise CertificateTemplateError(f"template.html: {exc}") from exc
 
     # -- WeasyPrint ---------------------------------------------------------------
     def _layout(self, items: Sequence[CertificateData]):
         """Lay out ``items`` as one WeasyPrint document, one page each."""
-        html = self.render_html(items)
+        return self._layout_html(self.render_html(items), len(items))
+
+    def _layout_html(self, html: str, count: int):
         with self._lock:
             try:
                 document = HTML(
@@ -282,12 +380,158 @@ class CertificateRenderer:
                 )
             except Exception as exc:
                 raise CertificateTemplateError(f"WeasyPrint failed: {exc}") from exc
-        if len(document.pages) != len(items):
+        if len(document.pages) != count:
             raise CertificateTemplateError(
-                f"template produced {len(document.pages)} pages for {len(items)} "
+                f"template produced {len(document.pages)} pages for {count} "
                 "certificates; each certificate must fit exactly one page"
             )
         return document
+
+    # -- layers -------------------------------------------------------------------
+    def _background(self, context: dict[str, Any]):
+        """The (cached) one-page background PDF for one certificate's context,
+        opened with pikepdf, and its page as a Form XObject of that PDF."""
+        html = self._render_template([context], [""], "background")
+        cached = self._backgrounds.get(html)
+        if cached is not None:
+            return cached
+        document = self._layout_html(html, 1)
+        document.metadata = DocumentMetadata(generator="FabLab LMS")
+        with self._lock:
+            blob = document.write_pdf()
+        source = _pk.open(io.BytesIO(blob))
+        form = source.pages[0].as_form_xobject()
+        if len(self._backgrounds) >= BACKGROUND_CACHE_SIZE:
+            self._backgrounds.pop(next(iter(self._backgrounds)))[0].close()
+        self._backgrounds[html] = cached = (source, form)
+        return cached
+
+    def _layered_chunk(self, items: Sequence[CertificateData]):
+        """Lay out and write the variable layer of ``items`` as one PDF.
+
+        Returns ``(pdf, [(background, qr boxes, qr code, bookmarks)...])``:
+        the pikepdf PDF of the variable pages (one per item) and, per page,
+        its background, the PDF rectangles (points, y up) to draw its QR code
+        into, and its bookmark tree (WeasyPrint's, e.g. holder > course)."""
+        contexts = [self.context(d) for d in items]
+        backgrounds = [self._background(c) for c in contexts]
+        html = self._render_template(contexts, [d.serial for d in items], "variable")
+        document = self._layout_html(html, len(items))
+        pages = []
+        for page, context, background in zip(document.pages, contexts, backgrounds):
+            height = page.height * 0.75
+            boxes = []
+            for box in page._page_box.descendants():
+                element = getattr(box, "element", None)
+                if element is None or element.get(QR_BOX_ATTRIBUTE) is None:
+                    continue
+                if any(element is seen for seen, _ in boxes):
+                    continue  # anonymous boxes share their parent's element
+                x, y = box.content_box_x() * 0.75, box.content_box_y() * 0.75
+                w, h = box.width * 0.75, box.height * 0.75
+                boxes.append((element, _pk.Rectangle(x, height - y - h, x + w, height - y)))
+            outline = document.copy([page]).make_bookmark_tree(scale=0.75, transform_pages=True)
+            pages.append((background, [rect for _, rect in boxes], context["qr_svg"], outline))
+        document.metadata = DocumentMetadata(generator="FabLab LMS")
+        with self._lock:
+            blob = document.write_pdf()
+        return _pk.open(io.BytesIO(blob)), pages
+
+    @staticmethod
+    def _compose(out, page, background, rects, qr, forms: dict) -> None:
+        """Put ``background`` under ``page`` (of ``out``) and the QR code in ``rects``.
+
+        The XObjects get fixed resource names (not pikepdf's random ones
+        from add_underlay) so that the same input gives the same bytes."""
+        source, form = background[:2]
+        key = id(source)
+        if key not in forms:
+            forms[key] = out.copy_foreign(form)
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            page.obj.Resources = resources = _pk.Dictionary()
+        xobjects = resources.get("/XObject")
+        if xobjects is None:
+            resources.XObject = xobjects = _pk.Dictionary()
+
+        def name_for(stem: str) -> str:
+            index = 0
+            while f"/{stem}{index}" in xobjects:
+                index += 1
+            return f"/{stem}{index}"
+
+        bg_name = name_for("CertBackground")
+        xobjects[bg_name] = forms[key]
+        # The background page has the size of the variable page; its form
+        # (as_form_xobject) already maps it onto the same user space.
+        page.contents_add(_pk.Stream(out, f"q\n{bg_name} Do\nQ\nq\n".encode()), prepend=True)
+        tail = ["Q"]
+        if rects:
+            size, content = _qr_form_content(qr.qr)
+            qr_form = _pk.Stream(out, content)
+            qr_form.Type = _pk.Name.XObject
+            qr_form.Subtype = _pk.Name.Form
+            qr_form.BBox = _pk.Array([0, 0, size, size])
+            qr_name = name_for("CertQR")
+            xobjects[qr_name] = qr_form
+            for rect in rects:
+                sx, sy = rect.width / size, rect.height / size
+                tail.append(f"q {sx:.6f} 0 0 {sy:.6f} {rect.llx:.6f} {rect.lly:.6f} cm {qr_name} Do Q")
+        page.contents_add(_pk.Stream(out, ("\n".join(tail) + "\n").encode()), prepend=False)
+
+    @staticmethod
+    def _save(out) -> bytes:
+        buffer = io.BytesIO()
+        out.save(
+            buffer,
+            min_version="1.7",
+            compress_streams=True,
+            stream_decode_level=_pk.StreamDecodeLevel.none,
+            object_stream_mode=_pk.ObjectStreamMode.generate,
+            deterministic_id=True,
+        )
+        return buffer.getvalue()
+
+    def _layered_many(self, items: Sequence[CertificateData]) -> list[bytes]:
+        with self._lock:
+            variable, pages = self._layered_chunk(items)
+            out_pdfs = []
+            try:
+                for index, (data, (background, rects, qr, outline)) in enumerate(zip(items, pages)):
+                    with _pk.new() as out:
+                        out.pages.append(variable.pages[index])
+                        self._compose(out, out.pages[0], background, rects, qr, {})
+                        _add_outline(out, [(0, outline)])
+                        _set_metadata(out, self._metadata(data, self.labels[data.language]))
+                        out_pdfs.append(self._save(out))
+            finally:
+                variable.close()
+            return out_pdfs
+
+    def _layered_batch(self, chunks: Iterable[Sequence[CertificateData]], title: str | None,
+                       progress: Progress | None = None, total: int = 0) -> bytes:
+        with self._lock, _pk.new() as out:
+            forms: dict = {}
+            sources = []
+            outlines = []
+            done = 0
+            for chunk in chunks:
+                variable, pages = self._layered_chunk(chunk)
+                sources.append(variable)
+                for index, (background, rects, qr, outline) in enumerate(pages):
+                    out.pages.append(variable.pages[index])
+                    self._compose(out, out.pages[-1], background, rects, qr, forms)
+                    outlines.append((len(out.pages) - 1, outline))
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+            _set_metadata(out, DocumentMetadata(title=title, generator="FabLab LMS"))
+            _add_outline(out, outlines)
+            try:
+                return self._save(out)
+            finally:
+                for source in sources:
+                    source.close()
 
     @staticmethod
     def _metadata(data: CertificateData, labels: Mapping[str, str]) -> DocumentMetadata:
@@ -308,12 +552,16 @@ class CertificateRenderer:
             return single.write_pdf()
 
     def _write_combined(self, items: Sequence[CertificateData]) -> bytes:
+        if self.layered:
+            return self._layered_batch([items], None)
         document = self._layout(items)
         document.metadata = DocumentMetadata(generator="FabLab LMS")
         with self._lock:
             return document.write_pdf()
 
     def _render_many_here(self, items: Sequence[CertificateData]) -> list[bytes]:
+        if self.layered:
+            return self._layered_many(items)
         document = self._layout(items)
         return [self._write_single(document, page, data) for page, data in zip(document.pages, items)]
 
@@ -327,7 +575,8 @@ class CertificateRenderer:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
-                initargs=(str(self.template_dir), self.chunk_size, self._max_data_url_bytes),
+                initargs=(str(self.template_dir), self.chunk_size, self._max_data_url_bytes,
+                          self._layers_requested),
             )
         return self._pool
 
@@ -369,6 +618,8 @@ class CertificateRenderer:
     # -- public API ---------------------------------------------------------------
     def render_one(self, data: CertificateData) -> bytes:
         """One certificate as one PDF."""
+        if self.layered:
+            return self._layered_many([data])[0]
         document = self._layout([data])
         return self._write_single(document, document.pages[0], data)
 
@@ -406,6 +657,8 @@ class CertificateRenderer:
         if self.workers > 1 and len(items) > self.chunk_size:
             parts = list(self._map_chunks(_worker_batch, items, progress))
             return merge_pdfs(parts, title=title)
+        if self.layered:
+            return self._layered_batch(self._chunks(items), title, progress, len(items))
         # In-process: lay out chunk by chunk, then write all pages as one
         # document (fonts subset and embedded once for the whole batch).
         total, documents = len(items), []
@@ -424,10 +677,12 @@ class CertificateRenderer:
 _WORKER: CertificateRenderer | None = None
 
 
-def _worker_init(template_dir: str, chunk_size: int, max_data_url_bytes: int | None) -> None:
+def _worker_init(template_dir: str, chunk_size: int, max_data_url_bytes: int | None,
+                 layers: bool = True) -> None:
     global _WORKER
     _WORKER = CertificateRenderer(
-        template_dir, chunk_size=chunk_size, workers=1, max_data_url_bytes=max_data_url_bytes
+        template_dir, chunk_size=chunk_size, workers=1, max_data_url_bytes=max_data_url_bytes,
+        layers=layers,
     )
 
 
@@ -443,6 +698,57 @@ def _worker_batch(items: list[CertificateData]) -> bytes:
 
 def _as_date(value: _dt.date) -> _dt.date:
     return value.date() if isinstance(value, _dt.datetime) else value
+
+
+def _uses_layers(env: jinja2.Environment) -> bool:
+    """Whether template.html refers to the ``layer`` variable."""
+    try:
+        source = env.loader.get_source(env, "template.html")[0]
+        return "layer" in jinja2.meta.find_undeclared_variables(env.parse(source))
+    except jinja2.TemplateError:
+        return False
+
+
+def _add_outline(pdf, trees) -> None:
+    """Bookmarks: ``trees`` is ``[(page index in pdf, WeasyPrint bookmark tree
+    of that one page)]``; a tree is ``[(label, (page, x, y), children, state)]``."""
+    if not any(tree for _, tree in trees):
+        return
+
+    def items(page_index, tree):
+        for label, (_page, x, y), children, state in tree:
+            item = _pk.OutlineItem(label, page_index, "XYZ", left=x, top=y)
+            item.is_closed = state == "closed"
+            item.children.extend(items(page_index, children))
+            yield item
+
+    with pdf.open_outline() as outline:
+        for page_index, tree in trees:
+            outline.root.extend(items(page_index, tree))
+
+
+def _pdf_date(value: str) -> str:
+    return "D:" + value.replace("-", "")
+
+
+def _set_metadata(pdf, metadata: DocumentMetadata) -> None:
+    """Write ``metadata`` as WeasyPrint would (Info dictionary, /Lang)."""
+    info = pdf.docinfo
+    if metadata.title:
+        info["/Title"] = metadata.title
+    if metadata.authors:
+        info["/Author"] = ", ".join(metadata.authors)
+    if metadata.description:
+        info["/Subject"] = metadata.description
+    if metadata.generator:
+        info["/Creator"] = metadata.generator
+    info["/Producer"] = _PRODUCER
+    if metadata.created:
+        info["/CreationDate"] = _pdf_date(metadata.created)
+    if metadata.modified:
+        info["/ModDate"] = _pdf_date(metadata.modified)
+    if metadata.lang:
+        pdf.Root.Lang = _pk.String(metadata.lang)
 
 
 def merge_pdfs(
