@@ -1,6 +1,10 @@
 """Accounts through HTTP: register, log in, log out, throttling, reset links, safe redirects, cookies."""
 from __future__ import annotations
 
+import re
+from email import message_from_bytes, policy
+
+import pytest
 from sqlalchemy import select
 
 from lms import db
@@ -115,3 +119,63 @@ def test_session_cookie_flags(client, users):
     r = client.post("/login", base_url="https://lms.test", headers={"Referer": "https://lms.test/login"},
                     data={"email": "c@example.org", "password": DEMO_PASSWORD, "csrf_token": csrf_token(client)})
     assert "Secure" in r.headers.get("Set-Cookie", "")
+
+
+class _Inbox:
+    """aiosmtpd handler keeping every message it is given."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_inbox():
+    """A real SMTP server on localhost (aiosmtpd) that the app sends to."""
+    from aiosmtpd.controller import Controller
+
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+def test_reset_link_is_sent_by_smtp_when_configured(app, client, users, smtp_inbox):
+    users.create("mail@example.org")
+    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=smtp_inbox.port, LMS_MAIL_FROM="lms@fablab.kg")
+    for address in ("nobody@example.org", "mail@example.org"):
+        r = client.post("/reset", data={"email": address, "csrf_token": csrf_token(client, "/reset")})
+        assert r.status_code == 303
+    (envelope,) = smtp_inbox.envelopes  # nothing for the unknown address
+    assert envelope.rcpt_tos == ["mail@example.org"] and envelope.mail_from == "lms@fablab.kg"
+    body = message_from_bytes(envelope.content, policy=policy.default).get_content()
+    link = re.search(r"https?://\S+", body).group(0)
+    path = "/" + link.split("/", 3)[3]
+    token = csrf_token(client, path)
+    r = client.post(path, data={"password": "mailed-new-pass", "confirm": "mailed-new-pass", "csrf_token": token})
+    assert r.status_code == 303
+    assert auth_login(client, "mail@example.org", "mailed-new-pass").status_code == 303
+
+
+def test_reset_request_survives_a_mail_server_that_is_down(app, client, users):
+    users.create("down@example.org")
+    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=_free_port())  # nothing listens there
+    r = client.post("/reset", data={"email": "down@example.org", "csrf_token": csrf_token(client, "/reset")})
+    assert r.status_code == 303  # the same answer as always, no 500
+
+
+def auth_login(client, email, password):
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)})

@@ -8,6 +8,10 @@ from flask import current_app
 
 
 def send_mail(to: str, subject: str, body: str) -> bool:
+    """Send one plain-text message; False when SMTP is not configured or the server cannot take it.
+
+    A mail server that is down must not turn a form submission into a 500 (nor tell an
+    attacker, by failing, that the address has an account), so errors are logged, not raised."""
     host = current_app.config.get("LMS_SMTP_HOST")
     if not host:
         current_app.logger.info("SMTP not configured; not sending %r to %s", subject, to)
@@ -17,6 +21,10 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     msg["To"] = to
     msg["Subject"] = subject
     msg.set_content(body)
-    with smtplib.SMTP(host, int(current_app.config["LMS_SMTP_PORT"]), timeout=10) as smtp:
-        smtp.send_message(msg)
+    try:
+        with smtplib.SMTP(host, int(current_app.config["LMS_SMTP_PORT"]), timeout=10) as smtp:
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        current_app.logger.error("could not send %r to %s: %s", subject, to, exc)
+        return False
     return True
