@@ -179,12 +179,32 @@ def demo():
 @with_appcontext
 def run(host: str, port: int, debug: bool):
     """The development server, with the task consumer running in-process."""
+    import signal
+
+    from werkzeug.serving import run_simple
+
     from lms import tasks
 
-    if not current_app.config.get("LMS_REDIS_URL"):
+    embedded = not current_app.config.get("LMS_REDIS_URL")
+    if embedded:
         tasks.start_embedded_consumer()
         click.echo("task consumer: embedded (SQLite)")
-    current_app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+    # Huey's consumer takes over SIGINT/SIGTERM for a loop we do not run; give them back to the server,
+    # so that Ctrl-C and a service manager's SIGTERM stop it (and the consumer, gracefully).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    app = current_app._get_current_object()
+    app.debug = debug
+    try:
+        # werkzeug directly: Flask's app.run() refuses to start under a FlaskGroup command.
+        run_simple(host, port, app, use_reloader=False, use_debugger=debug, threaded=True)
+    finally:
+        if embedded:
+            tasks.stop_embedded_consumer()
+
+
+def _raise_interrupt(signum, frame):  # noqa: ANN001
+    raise KeyboardInterrupt
 
 
 @cli.command("worker")
