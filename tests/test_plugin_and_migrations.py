@@ -137,6 +137,21 @@ def test_demo_command(app, runner):
     r = client.post("/login", data={"email": "teacher@school.kg", "password": "demo-password", "csrf_token": csrf_token(client)})
     assert r.status_code == 303
     assert "%" in client.get("/dashboard/").get_data(as_text=True)
+    # one certificate issued at once (automatic course), one completion waiting for approval
+    from sqlalchemy import func, select
+
+    from lms import db
+    from lms.certificates.models import Certificate
+
+    with app.app_context():
+        holders = db.session().scalars(select(Certificate.holder_name)).all()
+    assert holders == ["Елена Ковалёва"]
+    assert runner.invoke(["demo"]).exit_code == 0  # again: nothing new
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(Certificate)) == 1
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard/")})
+    client.post("/login", data={"email": "admin@fablab.kg", "password": "demo-password", "csrf_token": csrf_token(client)})
+    assert "Нурлан Бейшеев" in client.get("/admin/certificates/").get_data(as_text=True)
 
 
 def test_instructor_progress_csv_and_cohort_upload(app, client, auth, users, synced):
