@@ -81,13 +81,13 @@ def users_create(email: str, name: str, role: str, password_stdin: bool):
     click.echo(f"created {user.email} ({user.role})")
 
 
-def _reset_link(user) -> str:  # noqa: ANN001
+def _reset_link(user, invite: bool = False) -> str:  # noqa: ANN001
     from flask import url_for
 
     from lms.accounts.operations import make_reset_token
 
     with current_app.test_request_context(base_url=current_app.config.get("LMS_BASE_URL", "http://localhost:5000")):
-        return url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+        return url_for("accounts.reset_password", token=make_reset_token(user, invite=invite), _external=True)
 
 
 @users.command("reset-link")
@@ -130,7 +130,7 @@ def users_import(csv_file: Path, course_slug: str | None):
         raise click.ClickException("nothing imported:\n" + "\n".join(f"{csv_file}: {e}" for e in report.errors))
     sess.commit()
     for user in report.created:
-        click.echo(f"created {user.email}: {_reset_link(user)}")
+        click.echo(f"created {user.email}: {_reset_link(user, invite=True)}")
     click.echo(f"{len(report.created)} created, {len(report.existing)} existing, {report.enrolled} enrolled")
 
 

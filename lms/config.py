@@ -23,6 +23,7 @@ DEFAULTS: dict[str, object] = {
     "LMS_LOGIN_MAX_FAILURES": 5,
     "LMS_LOGIN_LOCK_SECONDS": 300,
     "LMS_RESET_TOKEN_MAX_AGE": 3600,
+    "LMS_INVITE_TOKEN_MAX_AGE": 14 * 24 * 3600,  # invitation links (cohort import) wait for the reader longer
     "LMS_SMTP_HOST": None,
     "LMS_SMTP_PORT": 25,
     "LMS_MAIL_FROM": "lms@localhost",

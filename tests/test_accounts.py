@@ -179,3 +179,16 @@ def test_reset_request_survives_a_mail_server_that_is_down(app, client, users):
 
 def auth_login(client, email, password):
     return client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)})
+
+
+def test_invitation_links_outlive_reset_links(app, client, users):
+    from lms.accounts.operations import make_reset_token
+
+    with app.app_context():
+        user = db.session().get(User, users.create("invited@example.org"))
+        reset, invite = make_reset_token(user), make_reset_token(user, invite=True)
+    app.config.update(LMS_RESET_TOKEN_MAX_AGE=-1, LMS_INVITE_TOKEN_MAX_AGE=3600)  # every reset link is stale
+    assert client.get(f"/reset/{reset}").status_code == 400
+    assert client.get(f"/reset/{invite}").status_code == 200
+    app.config.update(LMS_INVITE_TOKEN_MAX_AGE=-1)
+    assert client.get(f"/reset/{invite}").status_code == 400

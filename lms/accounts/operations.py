@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -88,16 +88,27 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:16]
 
 
-def make_reset_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+def make_reset_token(user: User, *, invite: bool = False) -> str:
+    """A signed link token that sets the password once; an invitation's lives longer than a reset's."""
+    payload = {"uid": user.id, "fp": _fingerprint(user)}
+    if invite:
+        payload["invite"] = True  # signed: the holder cannot turn a reset into an invitation
+    return _serializer().dumps(payload)
 
 
 def user_for_reset_token(token: str) -> User | None:
+    config = current_app.config
+    longest = max(config["LMS_RESET_TOKEN_MAX_AGE"], config["LMS_INVITE_TOKEN_MAX_AGE"])
     try:
-        data = _serializer().loads(token, max_age=current_app.config["LMS_RESET_TOKEN_MAX_AGE"])
+        data, signed_at = _serializer().loads(token, max_age=longest, return_timestamp=True)
     except (BadSignature, SignatureExpired):
         return None
-    user = db.session().get(User, data.get("uid")) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    max_age = config["LMS_INVITE_TOKEN_MAX_AGE"] if data.get("invite") else config["LMS_RESET_TOKEN_MAX_AGE"]
+    if (datetime.now(timezone.utc) - signed_at).total_seconds() > max_age:
+        return None
+    user = db.session().get(User, data.get("uid"))
     if user is None or data.get("fp") != _fingerprint(user):
         return None
     return user

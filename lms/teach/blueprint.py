@@ -94,7 +94,8 @@ def import_cohort(slug: str):
                 if report.errors:
                     form.csv_file.errors.extend(report.errors)
                 else:
-                    links = {u.email: url_for("accounts.reset_password", token=make_reset_token(u), _external=True)
+                    links = {u.email: url_for("accounts.reset_password", token=make_reset_token(u, invite=True),
+                                         _external=True)
                              for u in report.created}
                     flash(_("%(n)d learners enrolled, %(c)d new accounts created.", n=report.enrolled, c=len(report.created)),
                           "success")
