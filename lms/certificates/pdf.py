@@ -15,10 +15,10 @@ and ``document_title``, and must lay out exactly one page per certificate.
 
 Layers (fast path). A template that uses the variable ``layer`` is rendered in
 two layers: ``layer == "background"`` (everything that is the same for every
-certificate of a batch -- frame, logo, institution, headings, signatories) is
-laid out and written by WeasyPrint *once* per distinct background (cached by
-its HTML), and ``layer == "variable"`` (holder, course, dates, serial, code,
-...) is laid out for a whole chunk of certificates in one lean WeasyPrint
+certificate of a course batch -- frame, logo, headings, course, hours, issue
+date, labels, signatories) is laid out and written by WeasyPrint *once* per
+distinct background (cached by its HTML), and ``layer == "variable"`` (holder,
+completion date, serial, code, URL) is laid out for a whole chunk of certificates in one lean WeasyPrint
 document written once. pikepdf then builds each certificate's page from its
 variable page with the shared background page underneath as a Form XObject
 (stored once per output file), and draws the QR code as plain rectangles into
@@ -412,7 +412,7 @@ class CertificateRenderer:
         Returns ``(pdf, [(background, qr boxes, qr code, bookmarks)...])``:
         the pikepdf PDF of the variable pages (one per item) and, per page,
         its background, the PDF rectangles (points, y up) to draw its QR code
-        into, and its bookmark tree (WeasyPrint's, e.g. holder > course)."""
+        into, and its bookmark tree (WeasyPrint's: the holder's heading)."""
         contexts = [self.context(d) for d in items]
         backgrounds = [self._background(c) for c in contexts]
         html = self._render_template(contexts, [d.serial for d in items], "variable")
@@ -443,7 +443,7 @@ class CertificateRenderer:
 
         The XObjects get fixed resource names (not pikepdf's random ones
         from add_underlay) so that the same input gives the same bytes."""
-        source, form = background[:2]
+        source, form = background
         key = id(source)
         if key not in forms:
             forms[key] = out.copy_foreign(form)
