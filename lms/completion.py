@@ -32,4 +32,15 @@ def dashboard_panels(sess: Session, user: User) -> dict:
     notes = sess.scalars(select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
                          .order_by(Notification.created_at.desc()).limit(10)).all()
     completions = {c.course_id: c for c in sess.scalars(select(Completion).where(Completion.user_id == user.id))}
-    return {"notifications": [describe(n) for n in notes], "completions": completions}
+    return {"notifications": [describe(n) for n in notes], "completions": completions,
+            "certificates": _valid_certificates(sess, user) if completions else {}}
+
+
+def _valid_certificates(sess: Session, user: User) -> dict:
+    """The learner's valid certificate per course id (none when the certificates feature is absent)."""
+    try:
+        from lms.certificates.models import Certificate
+    except ImportError:
+        return {}
+    rows = sess.scalars(select(Certificate).where(Certificate.user_id == user.id, Certificate.status == "valid"))
+    return {c.course_id: c for c in rows}

@@ -110,6 +110,8 @@ def test_completing_the_course_issues_a_certificate_that_downloads_and_scans(app
     switch(client, auth, "learner@example.org")
     page = client.get("/certificates/").get_data(as_text=True)
     assert cert.serial in page and f"/certificates/{cert.id}.pdf" in page
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    assert f"Your certificate {cert.serial} (PDF)" in dashboard and f"/certificates/{cert.id}.pdf" in dashboard
     with client.get(f"/certificates/{cert.id}.pdf") as response:
         assert response.status_code == 200 and response.mimetype == "application/pdf"
         pdf = response.data
