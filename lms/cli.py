@@ -212,8 +212,9 @@ def _raise_interrupt(signum, frame):  # noqa: ANN001
 @with_appcontext
 def worker(workers: int):
     """Consume background tasks (for LMS_REDIS_URL deployments)."""
-    from lms.tasks import huey
+    from lms.tasks import huey, load_task_modules
 
+    load_task_modules()
     consumer = huey.create_consumer(workers=workers, worker_type="thread")
     consumer.run()
 

@@ -7,6 +7,7 @@ set (consumed by ``lms worker``), or immediate mode for tests.
 """
 from __future__ import annotations
 
+import importlib
 import threading
 from pathlib import Path
 
@@ -41,8 +42,23 @@ def task_app():
     return _state["app"]
 
 
+#: Modules that define tasks. A consumer must import them all before it reads the queue: a task
+#: enqueued by another process (or before a restart) is only found in this process's registry.
+TASK_MODULES = ("lms.assignments.tasks", "lms.certificates.tasks")
+
+
+def load_task_modules() -> None:
+    for name in TASK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a feature package left out of this install
+            if not (exc.name and name.startswith(exc.name)):
+                raise
+
+
 def start_embedded_consumer(workers: int = 2):
     """Run a Huey consumer on threads inside this process (the embedded default)."""
+    load_task_modules()
     with _lock:
         if _state["consumer"] is None and not huey.immediate:
             consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)

@@ -102,3 +102,34 @@ def test_lms_run_serves_and_checks_an_upload_in_process(served):
         time.sleep(0.3)
     assert state["state"] == "checked", state
     assert state["report"]["closed"] is True and state["report"]["faces"] == 12
+
+
+@pytest.mark.skipif(not os.environ.get("LMS_REDIS_URL"), reason="needs Redis (set LMS_REDIS_URL)")
+def test_lms_worker_checks_uploads_queued_in_redis(app, app_config, tmp_path, client, auth, users, synced):
+    """With Redis the web process only enqueues; a separate `lms worker` process does the check."""
+    from lms import tasks
+    from tests.test_assignments import enrol_and_read, upload, wait_done
+
+    tasks.huey.flush()
+    users.create("learner@example.org")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update({key: str(app_config[key]) for key in ("LMS_INSTANCE_PATH", "LMS_DATABASE_URL", "LMS_COURSES_PATH")},
+               LMS_REDIS_URL=os.environ["LMS_REDIS_URL"])
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([_lms(), "worker", "--workers", "1"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        enrol_and_read(auth)
+        r = upload(auth, cube_stl(20))
+        assert r.status_code == 303
+        result = wait_done(client, r.headers["Location"], timeout=90)
+        assert result["state"] == "checked", (result, log.read_text())
+        assert result["report"]["faces"] == 12
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            pytest.fail("lms worker did not stop on SIGTERM")

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -82,3 +85,19 @@ def test_storage_sweep_removes_only_orphans(app, users, synced, runner):
     assert not store.exists(orphan)
     with app.app_context():
         assert store.exists(db.session().get(Submission, sid).file_sha256)
+
+
+def test_a_fresh_consumer_process_knows_every_task(tmp_path):
+    """A consumer started after a restart must run what is already queued, before any page imported a task module."""
+    script = (
+        "from lms import create_app, tasks\n"
+        f"create_app({{'LMS_INSTANCE_PATH': {str(tmp_path)!r}, 'LMS_TASKS_IMMEDIATE': False}})\n"
+        "tasks.start_embedded_consumer(workers=1)\n"
+        "print(sorted(tasks.huey._registry._registry))\n"
+        "tasks.stop_embedded_consumer()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "lms.assignments.tasks.check_submission_task" in done.stdout
+    assert "lms.certificates.tasks.print_job_task" in done.stdout
