@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -348,6 +349,36 @@ def test_approved_courses_wait_for_an_administrator(app, client, auth, people, u
     listing = client.get("/admin/certificates/?status=valid").get_data(as_text=True)
     assert "4 certificates" in listing
     assert "0 certificates" in client.get("/admin/certificates/?status=revoked").get_data(as_text=True)
+
+
+def test_approving_a_large_batch_runs_in_the_background(app, client, auth, people, users, courses_dir, monkeypatch):
+    from lms.catalog.operations import sync_courses
+    from lms.certificates import operations as ops
+
+    yaml_path = courses_dir / COURSE / "course.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("issuing: automatic", "issuing: approved"))
+    with app.app_context():
+        sync_courses(db.session(), courses_dir)
+        db.session().commit()
+    for uid in [users.create(f"b{i}@example.org", f"Learner {i}") for i in range(5)]:
+        complete(app, uid)
+    monkeypatch.setattr(ops, "BACKGROUND_ISSUE_THRESHOLD", 3)  # 5 due: more than the page may render
+    monkeypatch.setattr(ops, "BACKGROUND_ISSUE_CHUNK", 2)  # committed 2 + 2 + 1
+    login(client, auth, "admin@example.org")
+    r = auth.post("/admin/certificates/approve-all", data={"course": ""})
+    assert r.status_code == 303
+    assert "Issuing 5 certificates in the background" in client.get(r.headers["Location"]).get_data(as_text=True)
+    deadline = time.time() + 60
+    while True:
+        with app.app_context():
+            serials = sorted(db.session().scalars(select(Certificate.serial)))
+        if len(serials) == 5 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert [int(x[-6:]) for x in serials] == [1, 2, 3, 4, 5]
+    with app.app_context():
+        events = db.session().scalars(select(CertificateEvent)).all()
+        assert [e.action for e in events] == ["approve"] * 5 and {e.actor_id for e in events} == {people["admin"]}
 
 
 def test_a_broken_template_leaves_the_completion_due(app, people, courses_dir):

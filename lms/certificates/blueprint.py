@@ -271,6 +271,12 @@ def admin_approve_all():
     if not form.validate_on_submit():
         abort(400)
     course = sess.get(Course, request.form.get("course", type=int) or 0)
+    due = ops.count_due(sess, course)
+    if due > ops.BACKGROUND_ISSUE_THRESHOLD:  # seconds of rendering: not inside a page request
+        tasks.issue_due_task(course.id if course else None, current_user.id)
+        flash(_("Issuing %(n)d certificates in the background. They appear on this page as they are ready.", n=due),
+              "info")
+        return redirect(url_for("certificates.admin_list", course=course.id if course else None), 303)
     try:
         issued = ops.issue_due(sess, course, actor=current_user, action="approve")
     except ops.CertificateError as exc:

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, event, exists, insert, select, update
+from sqlalchemy import delete, event, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -259,10 +259,21 @@ def due_query(course: Course | None = None):
 
 
 def issue_due(sess: Session, course: Course | None = None, actor: User | None = None,
-              action: str = "issue", progress=None) -> list[Certificate]:  # noqa: ANN001
-    """Every due certificate (of ``course``), in one render_many batch per template."""
-    completions = list(sess.scalars(due_query(course).order_by(Completion.completed_on, Completion.id)))
+              action: str = "issue", progress=None, limit: int | None = None) -> list[Certificate]:  # noqa: ANN001
+    """Every due certificate (of ``course``; the first ``limit`` of them), in one render_many batch per template."""
+    query = due_query(course).order_by(Completion.completed_on, Completion.id)
+    completions = list(sess.scalars(query if limit is None else query.limit(limit)))
     return issue_certificates(sess, completions, actor=actor, action=action, progress=progress)
+
+
+def count_due(sess: Session, course: Course | None = None) -> int:
+    return sess.scalar(select(func.count()).select_from(due_query(course).subquery())) or 0
+
+
+#: Approving more than this many at once runs as a background task (see tasks.issue_due_task).
+BACKGROUND_ISSUE_THRESHOLD = 50
+#: The background task commits after every chunk, so the admin page shows its progress.
+BACKGROUND_ISSUE_CHUNK = 200
 
 
 # --- automatic issuing on completion -------------------------------------------------------------

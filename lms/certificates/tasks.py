@@ -7,6 +7,8 @@ from sqlalchemy.exc import OperationalError
 
 from lms import db
 from lms.certificates import operations as ops
+from lms.accounts.models import User
+from lms.catalog.models import Course
 from lms.certificates.models import PrintJob
 from lms.db import utcnow
 from lms.tasks import huey, task_app
@@ -40,3 +42,25 @@ def run(job_id: int) -> None:
 
 def enqueue(job: PrintJob) -> None:
     print_job_task(job.id)
+
+
+@huey.task(retries=2, retry_delay=5)
+def issue_due_task(course_id: int | None, actor_id: int | None) -> None:
+    """Approve and issue every due certificate (of one course), chunk by chunk.
+
+    Idempotent: only completions without a certificate are due, so a retry or a second click
+    carries on where the first stopped."""
+    with task_app().app_context(), db.get_db().session() as sess:
+        course = sess.get(Course, course_id) if course_id else None
+        actor = sess.get(User, actor_id) if actor_id else None
+        if course_id and course is None:
+            return
+        while True:
+            try:
+                issued = ops.issue_due(sess, course, actor=actor, action="approve", limit=ops.BACKGROUND_ISSUE_CHUNK)
+                sess.commit()
+            except Exception:
+                sess.rollback()
+                raise
+            if len(issued) < ops.BACKGROUND_ISSUE_CHUNK:
+                return
