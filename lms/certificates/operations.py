@@ -80,7 +80,7 @@ def renderer_for(template: str) -> CertificateRenderer:
     renderer = cache.get(str(path))
     if renderer is None:
         try:
-            renderer = CertificateRenderer(path, workers=_render_workers(current_app.config))
+            renderer = CertificateRenderer(path, workers=_render_workers(current_app.config), keep_workers=False)
         except CertificateTemplateError as exc:
             raise CertificateError("The certificate template %(name)s cannot be used: %(error)s",
                                    name=template, error=str(exc)) from exc

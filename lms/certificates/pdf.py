@@ -236,6 +236,7 @@ class CertificateRenderer:
         workers: int = 1,
         max_data_url_bytes: int | None = None,
         layers: bool = True,
+        keep_workers: bool = True,
     ):
         root = Path(template_dir)
         if not root.is_dir():
@@ -245,6 +246,9 @@ class CertificateRenderer:
         self.workers = max(1, int(workers or 1))
         self._max_data_url_bytes = max_data_url_bytes
         self._pool: ProcessPoolExecutor | None = None
+        #: False: stop the worker processes after each batch (a long-lived web process
+        #: should not hold idle renderers in memory between rare large batches).
+        self.keep_workers = keep_workers
         kwargs = {} if max_data_url_bytes is None else {"max_data_url_bytes": max_data_url_bytes}
         #: The only URL fetcher WeasyPrint gets; its ``refused`` log is public.
         self.fetcher = TemplateAssetFetcher(self.template_dir, **kwargs)
@@ -595,6 +599,8 @@ class CertificateRenderer:
             finally:
                 for future in futures:
                     future.cancel()
+                if not self.keep_workers:
+                    self.close()
             return
         local = {_worker_many: self._render_many_here, _worker_batch: self._write_combined}[func]
         for chunk in chunks:

@@ -220,6 +220,9 @@ def test_worker_processes_give_the_same_pdfs(tmp_path):
     local = CertificateRenderer(DEFAULT_TEMPLATE, chunk_size=1).render_many(items)
     assert pdfs == local
     assert _pages(batch) == 4
+    # the app's renderer stops its workers after each batch instead of keeping them idle
+    passing = CertificateRenderer(DEFAULT_TEMPLATE, chunk_size=1, workers=2, keep_workers=False)
+    assert passing.render_many(items) == local and passing._pool is None
 
 
 # -- errors -----------------------------------------------------------------------
