@@ -88,7 +88,7 @@ def test_markdown_is_rendered_safely():
     html = render_markdown(
         "# T\n<script>alert(1)</script>\n[x](javascript:alert(1)) [y](vbscript:x) ![i](data:text/html,hi)"
         "\n<img src=x onerror=alert(1)>\n[ok](https://fablab.kg) ![a](assets/a.svg)",
-        asset_url=lambda p: "/A/" + p,
+        asset_base="/A/",
     )
     import lxml.html
 
@@ -99,6 +99,9 @@ def test_markdown_is_rendered_safely():
     assert all(u.startswith(("https://", "/A/")) for u in urls), urls
     assert 'href="https://fablab.kg"' in html and 'src="/A/assets/a.svg"' in html
     assert "&lt;script&gt;" in html
+    # asset paths are quoted as url_for quotes them; nothing can break out of the attribute
+    html = render_markdown('![s](<assets/my file"x.svg>) [f](./assets/b%20c.pdf)', asset_base="/A/")
+    assert 'src="/A/assets/my%20file%22x.svg"' in html and 'href="/A/assets/b%20c.pdf"' in html
 
 
 def test_language_switcher_and_browser_language(client, synced):

@@ -42,8 +42,10 @@ def can_read(course: Course) -> Enrolment | None | bool:
     return ops.get_enrolment(sess, current_user, course)
 
 
-def asset_url_for(course: Course):
-    return lambda path: url_for("catalog.course_asset", slug=course.slug, path=path)
+def asset_base_for(course: Course) -> str:
+    """The URL that a course-relative path is appended to (the course's file route)."""
+    probe = "assets"
+    return url_for("catalog.course_asset", slug=course.slug, path=probe)[: -len(probe)]
 
 
 @bp.route("/courses/")
@@ -113,7 +115,7 @@ def lesson_page(slug: str, lesson_slug: str):
     done = ops.completed_lesson_ids(sess, current_user, course)
     return render_template(
         "catalog/lesson.html", course=course, lesson=lesson, lessons=lessons, done=done, lang=lang(),
-        body_html=render_markdown(lesson.body_md, asset_url_for(course)),
+        body_html=render_markdown(lesson.body_md, asset_base_for(course)),
         prev_lesson=lessons[index - 1] if index > 0 else None,
         next_lesson=lessons[index + 1] if index + 1 < len(lessons) else None,
     )

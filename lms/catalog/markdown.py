@@ -1,7 +1,8 @@
 """Safe Markdown: no raw HTML, no script links; relative asset links point at the course's asset route."""
 from __future__ import annotations
 
-from typing import Callable
+from functools import lru_cache
+from urllib.parse import quote, unquote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -14,10 +15,13 @@ def _is_relative(url: str) -> bool:
     return bool(url) and ":" not in url.split("/")[0] and not url.startswith(("/", "#", "?"))
 
 
-def render_markdown(text: str, asset_url: Callable[[str], str] | None = None) -> str:
-    """HTML for ``text``. ``asset_url(path)`` maps a course-relative path (``assets/x.svg``) to a URL."""
+@lru_cache(maxsize=512)
+def render_markdown(text: str, asset_base: str | None = None) -> str:
+    """HTML for ``text``; course-relative links (``assets/x.svg``) become ``asset_base`` + path.
+
+    Pure and cached: the same lesson is rendered once per process, not on every page view."""
     tokens = _md.parse(text or "")
-    if asset_url is not None:
+    if asset_base is not None:
         for token in tokens:
             for child in token.children or []:
                 attr = "src" if child.type == "image" else "href" if child.type == "link_open" else None
@@ -28,7 +32,9 @@ def render_markdown(text: str, asset_url: Callable[[str], str] | None = None) ->
                         path = path[3:]
                     if path.startswith("./"):
                         path = path[2:]
-                    child.attrSet(attr, asset_url(path))
+                    # markdown-it has already percent-encoded the link: decode it once, then quote
+                    # the file name as url_for quotes a path argument (no double encoding).
+                    child.attrSet(attr, asset_base + quote(unquote(path), safe="!$&'()*+,/:;=@"))
     html = _md.renderer.render(tokens, _md.options, {})
     # Defence in depth: even if the parser let something through, only safe tags and schemes survive.
     return nh3.clean(html, url_schemes=_ALLOWED_SCHEMES, link_rel="noopener noreferrer")
