@@ -173,3 +173,12 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lms import db
 from lms.accounts.models import User
-from tests.conftest import DEMO_PASSWORD, csrf_token
+from tests.conftest import DEMO_PASSWORD, csrf_token, free_port
 
 
 def test_register_login_logout(client, auth):
@@ -132,21 +132,13 @@ class _Inbox:
         return "250 Message accepted"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_inbox():
     """A real SMTP server on localhost (aiosmtpd) that the app sends to."""
     from aiosmtpd.controller import Controller
 
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     inbox.port = controller.port
     yield inbox
@@ -172,7 +164,7 @@ def test_reset_link_is_sent_by_smtp_when_configured(app, client, users, smtp_inb
 
 def test_reset_request_survives_a_mail_server_that_is_down(app, client, users):
     users.create("down@example.org")
-    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=_free_port())  # nothing listens there
+    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=free_port())  # nothing listens there
     r = client.post("/reset", data={"email": "down@example.org", "csrf_token": csrf_token(client, "/reset")})
     assert r.status_code == 303  # the same answer as always, no 500
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import _CSRF
+from tests.conftest import _CSRF, free_port
 from tests.models import cube_stl
 
 
@@ -27,12 +26,6 @@ def _lms() -> str:
     if not found:
         pytest.fail("the lms console script is not installed (pip install -e .)")
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _token(session: requests.Session, url: str) -> str:
@@ -54,7 +47,7 @@ def served(tmp_path, courses_dir):
                           "--role", "learner", "--password-stdin"], "run-password-1\n")):
         done = subprocess.run([lms, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-    port, log = _free_port(), tmp_path / "run.log"
+    port, log = free_port(), tmp_path / "run.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([lms, "run", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
