@@ -66,3 +66,31 @@ def test_submission_page_shows_model_and_problems(app, client, auth, users, sync
     page.screenshot(path=str(out / "submission.png"), full_page=True)
     assert not errors, errors
     context.close()
+
+
+def test_upload_through_the_browser_form(app, client, auth, users, synced, tasks_running, live_server, browser, tmp_path):  # noqa: F811
+    """The real form with its script (XHR upload with a progress bar) lands on the new submission's page."""
+    users.create("learner@example.org", "Асанова Гүлнара")
+    auth.login("learner@example.org")
+    auth.post(f"/courses/{COURSE}/enrol")
+    model = tmp_path / "кубик.stl"
+    model.write_bytes(cube_stl(20))
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "learner@example.org")
+    page.fill("#password", "correct horse battery")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server}/dashboard/")
+    page.goto(f"{live_server}{ASSIGNMENT_URL}")
+    page.set_input_files("#upload-form input[type=file]", str(model))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url("**/submissions/*/", timeout=30_000)
+    page.wait_for_selector('#report[data-state="checked"]', timeout=60_000)  # with Redis: after polling
+    text = page.inner_text("main")
+    assert "кубик.stl" in text and "All required checks pass." in text
+    assert not errors, errors
+    context.close()
