@@ -149,3 +149,22 @@ def test_weighted_accept_language_picks_kyrgyz(client):
     assert '<html lang="ky"' in page
     assert "Кирүү" in page
 
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky"])
+@pytest.mark.parametrize("size", [(212, 100, 20), (100, 212, 20), (100, 100, 240), (240, 100, 20)],
+                         ids=["wide", "deep", "tall", "turned"])
+def test_fit_messages_carry_no_english_words(compiled, lang, size):
+    """The engine's parameters are figures, names and symbols: a translated fit message has no English left."""
+    import re
+
+    from lms.geometry import analyse, evaluate
+    from tests.geometry.geometry_helpers import box_mesh
+
+    translations = gettext.translation("messages", str(compiled), languages=[lang])
+    report = analyse(box_mesh(size), printer="ender-3")
+    items = [next(c for c in report["checks"] if c["id"] == "fit"), evaluate(report, {"printer": "ender-3"})[0]]
+    for item in items:
+        text = translations.gettext(item["message_template"]) % item["params"]
+        words = set(re.findall(r"[A-Za-z]{2,}", text)) - {"Creality", "Ender", "mm"}
+        assert not words, (text, words)

@@ -108,9 +108,8 @@ def fit_build_volume(vertices: np.ndarray, build: list[float], step_deg: float =
 
 
 def _rotation_text(rotation: list[dict]) -> str:
-    if not rotation:
-        return "as it is"
-    return ", then ".join(f"{r['degrees']:g}° about {r['axis'].upper()}" for r in rotation)
+    """Turns in a notation without words ("X 90° → Z 90°"), so translated messages carry no English."""
+    return " → ".join(f"{r['axis'].upper()} {r['degrees']:g}°" for r in rotation)
 
 
 # --------------------------------------------------------------------------- estimate

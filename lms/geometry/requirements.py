@@ -153,13 +153,16 @@ def evaluate(report: dict, requirements: dict | None) -> list[dict]:
             fit = fit_build_volume(b, prof["build_volume_mm"])  # box corners only
         bv = prof["build_volume_mm"]
         widest = max(range(3), key=lambda i: ext[i] / bv[i])
-        axis_name = ["wide", "deep", "tall"][widest]
-        params = {"size": fmt(ext[widest], 0), "axis": axis_name, "printer": prof["name"],
+        params = {"size": fmt(ext[widest], 0), "printer": prof["name"],
                   "limit": fmt(bv[widest], 0),
                   "x": fmt(ext[0], 0), "y": fmt(ext[1], 0), "z": fmt(ext[2], 0),
                   "bx": fmt(bv[0], 0), "by": fmt(bv[1], 0), "bz": fmt(bv[2], 0)}
         if fit["fits_as_is"]:
-            tpl = N_("Your model is %(size)s mm %(axis)s; the %(printer)s bed allows %(limit)s mm — it fits.")
+            # one whole sentence per axis: a word passed as a parameter would stay English in translations
+            tpl = (N_("Your model is %(size)s mm wide; the %(printer)s bed allows %(limit)s mm — it fits."),
+                   N_("Your model is %(size)s mm deep; the %(printer)s bed allows %(limit)s mm — it fits."),
+                   N_("Your model is %(size)s mm tall; the %(printer)s allows %(limit)s mm of height — it fits."),
+                   )[widest]
         elif fit["fits"]:
             from .analysis import _rotation_text
 
