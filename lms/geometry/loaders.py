@@ -42,11 +42,12 @@ def _mb(n: int) -> str:
     return fmt(n / (1024 * 1024), 1)
 
 
-def _check_faces(name: str, count: int, limits: Limits, what: str = "triangles") -> None:
+def _check_faces(name: str, count: int, limits: Limits, polygons: bool = False) -> None:
+    """``polygons``: the count is of faces as declared (PLY/OFF), before they are split into triangles."""
     if count > limits.max_faces:
-        raise TooManyFacesError(
-            N_("%(file)s: the model has %(count)s %(what)s; the limit is %(limit)s"),
-            file=name, count=int(count), what=what, limit=int(limits.max_faces))
+        template = (N_("%(file)s: the model has %(count)s faces; the limit is %(limit)s") if polygons else
+                    N_("%(file)s: the model has %(count)s triangles; the limit is %(limit)s"))
+        raise TooManyFacesError(template, file=name, count=int(count), limit=int(limits.max_faces))
 
 
 def _check_vertices(name: str, count: int, limits: Limits) -> None:
@@ -671,7 +672,7 @@ def _precheck_ply(name: str, data: bytes, limits: Limits) -> None:
     elements = re.findall(r"(?m)^\s*element\s+(\S+)\s+(\d+)", header)
     counts = {k: int(v) for k, v in elements}
     _check_vertices(name, counts.get("vertex", 0), limits)
-    _check_faces(name, counts.get("face", 0), limits, "faces")
+    _check_faces(name, counts.get("face", 0), limits, polygons=True)
     body = len(data) - data.find(b"\n", end) - 1
     if fmt_m and fmt_m.group(1).startswith("binary"):
         # minimum bytes: vertex x,y,z floats + face list count byte and 3 indices
@@ -707,7 +708,7 @@ def _precheck_off(name: str, data: bytes, limits: Limits) -> None:
     except (IndexError, ValueError):
         raise CorruptFileError(N_("%(file)s: the OFF header has no vertex and face counts"), file=name) from None
     _check_vertices(name, nv, limits)
-    _check_faces(name, nf, limits, "faces")
+    _check_faces(name, nf, limits, polygons=True)
     lines = data.count(b"\n") + 1
     if lines < nv + nf:
         raise TruncatedFileError(
