@@ -67,8 +67,8 @@ def main() -> None:
                       "LMS_TASKS_IMMEDIATE": True, "SERVER_NAME": "lms.test", "LMS_BASE_URL": "https://lms.fablab.kg",
                       "LMS_CERT_RENDER_WORKERS": args.workers})
     upgrade(app)
-    from lms.certificates.operations import _render_workers
-    workers = _render_workers(app.config)
+    from lms.certificates.operations import render_workers
+    workers = render_workers(app.config)
     print(f"# temp instance {tmp} (SQLite), N={args.n}, render workers={workers}, cpus={os.cpu_count()},"
           f" loadavg at start={os.getloadavg()[0]:.2f}")
     with app.app_context():

@@ -221,16 +221,15 @@ def worker(workers: int):
 
 def _register_optional_commands() -> None:
     """Commands of the later features, added when their modules are present."""
+    from lms.features import import_feature
+
     for module, names in (
         ("lms.geometry.cli", ("check_command", "preview_command", "repair_command")),
         ("lms.assignments.cli", ("completions", "storage")),
         ("lms.certificates.cli", ("certificates",)),
     ):
-        try:
-            mod = __import__(module, fromlist=list(names))
-        except ModuleNotFoundError as exc:
-            if not (exc.name and module.startswith(exc.name)):
-                raise
+        mod = import_feature(module)
+        if mod is None:
             continue
         for name in names:
             command = getattr(mod, name, None)

@@ -7,7 +7,6 @@ set (consumed by ``lms worker``), or immediate mode for tests.
 """
 from __future__ import annotations
 
-import importlib
 import threading
 from pathlib import Path
 
@@ -48,12 +47,10 @@ TASK_MODULES = ("lms.assignments.tasks", "lms.certificates.tasks")
 
 
 def load_task_modules() -> None:
+    from lms.features import import_feature
+
     for name in TASK_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a feature package left out of this install
-            if not (exc.name and name.startswith(exc.name)):
-                raise
+        import_feature(name)  # a feature left out of this install has no tasks to find
 
 
 def start_embedded_consumer(workers: int = 2):

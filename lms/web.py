@@ -95,16 +95,10 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 def extra_blueprints() -> list:
     """Blueprints of the later features, imported when present."""
-    found = []
-    for module, name in (("lms.assignments.blueprint", "bp"), ("lms.certificates.blueprint", "bp")):
-        try:
-            mod = __import__(module, fromlist=[name])
-        except ModuleNotFoundError as exc:
-            if not (exc.name and module.startswith(exc.name)):
-                raise
-            continue
-        found.append(getattr(mod, name))
-    return found
+    from lms.features import import_feature
+
+    modules = (import_feature(name) for name in ("lms.assignments.blueprint", "lms.certificates.blueprint"))
+    return [mod.bp for mod in modules if mod is not None]
 
 
 def _wants_json() -> bool:

@@ -1,15 +1,14 @@
 """Administrator pages: users and roles, instructors of courses."""
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from lms import db
-from lms.accounts.access import admin_required
 from lms.accounts import operations as accounts
+from lms.accounts.access import admin_required
 from lms.accounts.models import User
 from lms.admin.forms import ROLE_LABELS, AssignInstructorForm, RoleForm, UserSearchForm
 from lms.catalog.blueprint import lang

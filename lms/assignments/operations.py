@@ -118,10 +118,11 @@ def store_check_result(sess: Session, storage: LocalStorage, submission: Submiss
     submission.checked_at = submission.updated_at = utcnow()
 
 
-def mark_failed(submission: Submission, message: str, template: str | None = None,
-                params: dict | None = None) -> None:
-    """Record why the file could not be checked; the template and params let each reader see it in their language."""
-    error = json.dumps({"message": message, "message_template": template, "params": params or {}},
+def mark_failed(submission: Submission, template: str, params: dict | None = None) -> None:
+    """Record why the file could not be checked, as a message template and its figures,
+    so that each reader sees it in their own language."""
+    params = params or {}
+    error = json.dumps({"message": template % params, "message_template": template, "params": params},
                        ensure_ascii=False, default=str)
     submission.state, submission.error, submission.updated_at = "failed", error, utcnow()
 

@@ -52,7 +52,7 @@ def run_check(submission_id: int, sha256: str) -> None:
         try:
             artifacts = check_model(storage.path(sha256), sub.original_name, assignment.requirements, limits)
         except geometry.GeometryError as exc:
-            ops.mark_failed(sub, str(exc), exc.message_template, exc.params)
+            ops.mark_failed(sub, exc.message_template, exc.params)
             sess.commit()
             return
         except (OperationalError, OSError):
@@ -61,8 +61,7 @@ def run_check(submission_id: int, sha256: str) -> None:
             raise
         except Exception as exc:  # noqa: BLE001 - a bug must not leave the learner waiting forever
             log.exception("check of submission %s failed", submission_id)
-            ops.mark_failed(sub, INTERNAL_ERROR % {"kind": type(exc).__name__}, INTERNAL_ERROR,
-                            {"kind": type(exc).__name__})
+            ops.mark_failed(sub, INTERNAL_ERROR, {"kind": type(exc).__name__})
             sess.commit()
             return
         ops.store_check_result(sess, storage, sub, artifacts)

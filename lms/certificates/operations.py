@@ -80,7 +80,7 @@ def renderer_for(template: str) -> CertificateRenderer:
     renderer = cache.get(str(path))
     if renderer is None:
         try:
-            renderer = CertificateRenderer(path, workers=_render_workers(current_app.config), keep_workers=False)
+            renderer = CertificateRenderer(path, workers=render_workers(current_app.config), keep_workers=False)
         except CertificateTemplateError as exc:
             raise CertificateError("The certificate template %(name)s cannot be used: %(error)s",
                                    name=template, error=str(exc)) from exc
@@ -88,7 +88,7 @@ def renderer_for(template: str) -> CertificateRenderer:
     return renderer
 
 
-def _render_workers(config) -> int:
+def render_workers(config) -> int:
     """Processes for batches larger than one chunk (single issues render in-process)."""
     workers = int(config.get("LMS_CERT_RENDER_WORKERS") or 0)
     return workers if workers > 0 else max(1, min(os.cpu_count() or 1, 4))
