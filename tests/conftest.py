@@ -182,3 +182,10 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def env_without_lms(**settings: str) -> dict:
+    """This process's environment without its LMS_* settings, plus ``settings``: for a child process of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update(settings)
+    return env

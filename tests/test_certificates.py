@@ -74,6 +74,17 @@ def certificate_of(app, user_id: int, status: str = "valid") -> Certificate | No
         return cert
 
 
+def require_approval(app, courses_dir) -> None:
+    """Switch test-course to issuing: approved (completions then wait for an administrator)."""
+    from lms.catalog.operations import sync_courses
+
+    yaml_path = courses_dir / COURSE / "course.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("issuing: automatic", "issuing: approved"))
+    with app.app_context():
+        sync_courses(db.session(), courses_dir)
+        db.session().commit()
+
+
 def login(client, auth, email: str):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/courses/")})
     assert auth.login(email).status_code == 303
@@ -315,13 +326,7 @@ def test_redownload_is_identical_after_name_and_course_changes(app, client, auth
 
 
 def test_approved_courses_wait_for_an_administrator(app, client, auth, people, users, courses_dir):
-    from lms.catalog.operations import sync_courses
-
-    yaml_path = courses_dir / COURSE / "course.yaml"
-    yaml_path.write_text(yaml_path.read_text().replace("issuing: automatic", "issuing: approved"))
-    with app.app_context():
-        sync_courses(db.session(), courses_dir)
-        db.session().commit()
+    require_approval(app, courses_dir)
     extra = [users.create(f"p{i}@example.org", f"Learner {i}") for i in range(3)]
     c1 = complete(app, people["learner"])
     for uid in extra:
@@ -352,14 +357,9 @@ def test_approved_courses_wait_for_an_administrator(app, client, auth, people, u
 
 
 def test_approving_a_large_batch_runs_in_the_background(app, client, auth, people, users, courses_dir, monkeypatch):
-    from lms.catalog.operations import sync_courses
     from lms.certificates import operations as ops
 
-    yaml_path = courses_dir / COURSE / "course.yaml"
-    yaml_path.write_text(yaml_path.read_text().replace("issuing: automatic", "issuing: approved"))
-    with app.app_context():
-        sync_courses(db.session(), courses_dir)
-        db.session().commit()
+    require_approval(app, courses_dir)
     for uid in [users.create(f"b{i}@example.org", f"Learner {i}") for i in range(5)]:
         complete(app, uid)
     monkeypatch.setattr(ops, "BACKGROUND_ISSUE_THRESHOLD", 3)  # 5 due: more than the page may render
@@ -460,13 +460,7 @@ def test_storage_sweep_keeps_certificates(app, runner, people):
 def test_cli_issue_list_print_revoke_verify(app, runner, people, users, courses_dir, tmp_path):
     from pypdf import PdfReader
 
-    from lms.catalog.operations import sync_courses
-
-    yaml_path = courses_dir / COURSE / "course.yaml"
-    yaml_path.write_text(yaml_path.read_text().replace("issuing: automatic", "issuing: approved"))
-    with app.app_context():
-        sync_courses(db.session(), courses_dir)
-        db.session().commit()
+    require_approval(app, courses_dir)
     for uid in (people["learner"], people["other"]):
         complete(app, uid)
     result = runner.invoke(["certificates", "issue", "--course", COURSE])

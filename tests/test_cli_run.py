@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import _CSRF, free_port
+from tests.conftest import _CSRF, env_without_lms, free_port
 from tests.models import cube_stl
 
 
@@ -38,9 +38,8 @@ def _token(session: requests.Session, url: str) -> str:
 
 @pytest.fixture
 def served(tmp_path, courses_dir):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
-    env.update(LMS_INSTANCE_PATH=str(tmp_path / "instance"), LMS_COURSES_PATH=str(courses_dir),
-               LMS_DEFAULT_LANGUAGE="en")
+    env = env_without_lms(LMS_INSTANCE_PATH=str(tmp_path / "instance"), LMS_COURSES_PATH=str(courses_dir),
+                          LMS_DEFAULT_LANGUAGE="en")
     lms = _lms()
     for args, stdin in ((["db", "upgrade"], None), (["courses", "sync"], None),
                         (["users", "create", "runner@example.org", "--name", "Асанова Гүлнара",
@@ -105,9 +104,9 @@ def test_lms_worker_checks_uploads_queued_in_redis(app, app_config, tmp_path, cl
 
     tasks.huey.flush()
     users.create("learner@example.org")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
-    env.update({key: str(app_config[key]) for key in ("LMS_INSTANCE_PATH", "LMS_DATABASE_URL", "LMS_COURSES_PATH")},
-               LMS_REDIS_URL=os.environ["LMS_REDIS_URL"])
+    env = env_without_lms(**{key: str(app_config[key]) for key in ("LMS_INSTANCE_PATH", "LMS_DATABASE_URL",
+                                                                    "LMS_COURSES_PATH")},
+                          LMS_REDIS_URL=os.environ["LMS_REDIS_URL"])
     log = tmp_path / "worker.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([_lms(), "worker", "--workers", "1"], env=env, stdout=out, stderr=subprocess.STDOUT)

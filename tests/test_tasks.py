@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -18,6 +17,7 @@ from lms.catalog.models import Assignment, Course
 from lms.catalog.operations import enrol
 from lms.db import utcnow
 from lms.storage_app import get_storage
+from tests.conftest import env_without_lms
 from tests.models import cube_stl
 
 
@@ -96,8 +96,8 @@ def test_a_fresh_consumer_process_knows_every_task(tmp_path):
         "print(sorted(tasks.huey._registry._registry))\n"
         "tasks.stop_embedded_consumer()\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env=env_without_lms())
     assert done.returncode == 0, done.stderr
     assert "lms.assignments.tasks.check_submission_task" in done.stdout
     assert "lms.certificates.tasks.print_job_task" in done.stdout

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import DEMO_PASSWORD
 from tests.models import cube_stl
 from tests.test_assignments import ASSIGNMENT_URL, COURSE, wait_done
 
@@ -32,6 +33,19 @@ def live_server(app):
     server.server_close()
 
 
+def logged_in_page(context, live_server: str, email: str):
+    """A page of ``context`` logged in through the real form, and the list its script errors go to."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server}/dashboard/")
+    return page, errors
+
+
 def test_submission_page_shows_model_and_problems(app, client, auth, users, synced, tasks_running, live_server, browser):  # noqa: F811
     if not (REPO / "node_modules" / "three" / "build" / "three.module.js").is_file():
         pytest.skip("node_modules/three missing: run `npm ci`")
@@ -44,14 +58,7 @@ def test_submission_page_shows_model_and_problems(app, client, auth, users, sync
     assert wait_done(client, path)["state"] == "checked"
 
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, device_scale_factor=1)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "learner@example.org")
-    page.fill("#password", "correct horse battery")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server}/dashboard/")
+    page, errors = logged_in_page(context, live_server, "learner@example.org")
     page.goto(f"{live_server}{path}")
     page.wait_for_selector('.model-viewer[data-state="ready"]', timeout=30_000)
     viewer = page.locator(".model-viewer")
@@ -77,20 +84,13 @@ def test_upload_through_the_browser_form(app, client, auth, users, synced, tasks
     model.write_bytes(cube_stl(20))
 
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "learner@example.org")
-    page.fill("#password", "correct horse battery")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server}/dashboard/")
+    page, errors = logged_in_page(context, live_server, "learner@example.org")
     page.goto(f"{live_server}{ASSIGNMENT_URL}")
     page.set_input_files("#upload-form input[type=file]", str(model))
     page.click("#upload-form button[type=submit]")
     page.wait_for_url("**/submissions/*/", timeout=30_000)
     page.wait_for_selector('#report[data-state="checked"]', timeout=60_000)  # with Redis: after polling
     text = page.inner_text("main")
-    assert "кубик.stl" in text and "All required checks pass." in text
+    assert "кубик.stl" in text and "All required checks pass." in text, (page.url, text[:2000], errors)
     assert not errors, errors
     context.close()
