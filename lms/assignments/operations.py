@@ -16,6 +16,7 @@ from lms.assignments.models import Completion, Extension, Grade, Notification, S
 from lms.catalog.deadlines import deadline_state
 from lms.catalog.models import Assignment, Course
 from lms.db import utcnow
+from lms.geometry.i18n import N_
 from lms.storage import LocalStorage, TooLarge
 
 HEAD_BYTES = 4096
@@ -78,49 +79,50 @@ def grant_extension(sess: Session, granter: User | None, user: User, assignment:
     return extension
 
 
-def can_submit(sess: Session, user: User, assignment: Assignment) -> str | None:
-    """None when a new attempt is allowed, else why not (a translatable message)."""
+def can_submit(sess: Session, user: User, assignment: Assignment) -> SubmissionError | None:
+    """None when a new attempt is allowed, else why not (raise it, or show its translatable message)."""
     if assignment.archived:
-        return "This assignment is closed."
+        return SubmissionError(N_("This assignment is closed."), 409)
     if deadline_for(sess, user, assignment) == "closed":
-        return "The deadline for this assignment has passed; uploads are closed. Ask your instructor for an extension."
+        return SubmissionError(N_("The deadline for this assignment has passed; uploads are closed. "
+                                  "Ask your instructor for an extension."), 409)
     if is_accepted(sess, user, assignment):
-        return "Your work was accepted; no more attempts are needed."
+        return SubmissionError(N_("Your work was accepted; no more attempts are needed."), 409)
     if assignment.max_attempts and attempts_used(sess, user, assignment) >= assignment.max_attempts:
-        return "You have used all %(n)d attempts." % {"n": assignment.max_attempts}
+        return SubmissionError(N_("You have used all %(n)d attempts."), 409, n=assignment.max_attempts)
     return None
 
 
 def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: Assignment,
                  stream: BinaryIO, filename: str, note: str = "") -> Submission:
     """Store the upload (content-addressed) and then its row, so a crash never leaves a row without a file."""
-    reason = can_submit(sess, user, assignment)
-    if reason:
-        raise SubmissionError(reason, 409)
+    refusal = can_submit(sess, user, assignment)
+    if refusal:
+        raise refusal
     note = (note or "").strip()
     if len(note) > MAX_NOTE_CHARS:
-        raise SubmissionError("The note is longer than %(n)d characters.", n=MAX_NOTE_CHARS)
+        raise SubmissionError(N_("The note is longer than %(n)d characters."), n=MAX_NOTE_CHARS)
     limit = assignment_max_bytes(assignment)
     try:
         sha, size, head = storage.put_stream(stream, max_bytes=limit, head_size=HEAD_BYTES)
     except TooLarge:
-        raise SubmissionError("The file is larger than %(mb)s MB.", 413, mb=_mb(limit)) from None
+        raise SubmissionError(N_("The file is larger than %(mb)s MB."), 413, mb=_mb(limit)) from None
     if size == 0:
-        raise SubmissionError("The file is empty.")
+        raise SubmissionError(N_("The file is empty."))
     display_name = _display_name(filename)
     fmt = geometry.detect_format(head, display_name)
     allowed = [f.lower() for f in assignment.requirements.get("formats") or geometry.FORMATS]
     if fmt is None:
-        raise SubmissionError("This file is not a 3D model we can read. Upload %(formats)s.", 415,
+        raise SubmissionError(N_("This file is not a 3D model we can read. Upload %(formats)s."), 415,
                               formats=", ".join(f.upper() for f in allowed))
     if fmt not in allowed:
-        raise SubmissionError("%(format)s files are not accepted here. Upload %(formats)s.", 415,
+        raise SubmissionError(N_("%(format)s files are not accepted here. Upload %(formats)s."), 415,
                               format=fmt.upper(), formats=", ".join(f.upper() for f in allowed))
     late = deadline_for(sess, user, assignment) == "late"
     for _ in range(20):  # concurrent uploads by the same learner race for the attempt number
         attempt = attempts_used(sess, user, assignment) + 1
         if assignment.max_attempts and attempt > assignment.max_attempts:
-            raise SubmissionError("You have used all %(n)d attempts.", 409, n=assignment.max_attempts)
+            raise SubmissionError(N_("You have used all %(n)d attempts."), 409, n=assignment.max_attempts)
         submission = Submission(assignment_id=assignment.id, user_id=user.id, attempt=attempt, file_sha256=sha,
                                 file_size=size, file_format=fmt, original_name=display_name, late=late, note=note)
         try:
@@ -129,7 +131,7 @@ def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: A
             return submission
         except IntegrityError:
             continue
-    raise SubmissionError("Too many uploads at once. Try again.", 409)
+    raise SubmissionError(N_("Too many uploads at once. Try again."), 409)
 
 
 def _mb(limit: int) -> str:
@@ -174,12 +176,12 @@ def grade_submission(sess: Session, grader: User, submission: Submission, assign
                      comments: list[str] | None = None) -> Grade:
     rubric = assignment.rubric or []
     if len(rubric_scores) != len(rubric):
-        raise SubmissionError("Give a score for every criterion.")
+        raise SubmissionError(N_("Give a score for every criterion."))
     comments = [(c or "").strip() for c in (comments or [])][:len(rubric)]
     comments += [""] * (len(rubric) - len(comments))
     for item, value in zip(rubric, rubric_scores):
         if value < 0 or value > item["points"]:
-            raise SubmissionError("A score is outside its range.")
+            raise SubmissionError(N_("A score is outside its range."))
     max_score = float(sum(item["points"] for item in rubric))
     score = float(sum(rubric_scores))
     grade = Grade(submission_id=submission.id, grader_id=grader.id, rubric_scores=list(rubric_scores), score=score,
