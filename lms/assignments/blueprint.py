@@ -157,7 +157,8 @@ def submission_page(submission_id: int):
     return render_template("assignments/submission.html", sub=sub, assignment=assignment, course=course, grades=grades,
                            others=others, learner=sess.get(User, sub.user_id), lang=lang(), translate=translate_result,
                            data=data, note_html=render_markdown(sub.note) if sub.note else "",
-                           upload_form=UploadForm() if resubmit else None)
+                           upload_form=UploadForm() if resubmit else None,
+                           max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024)
 
 
 def _send_stored(sha: str | None, mimetype: str, download_name: str | None = None, gzipped: bool = False):
