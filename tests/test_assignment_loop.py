@@ -183,3 +183,38 @@ def test_course_file_due_time_is_read_in_the_course_time_zone(courses_dir):
     cube = spec.modules[0].assignments[0]
     assert cube.due_at == dt.datetime(2027, 6, 30, 20, 59, 59)  # 23:59:59 at UTC+3
     assert cube.cutoff_at == dt.datetime(2027, 7, 2, 15, 0)
+
+
+def test_course_page_and_dashboard_show_each_assignment_state(app, client, auth, people):
+    enrol_and_read(auth)
+    course_url = f"/courses/{COURSE}/"
+    assert "not started" in client.get(course_url).get_data(as_text=True)
+    dash = client.get("/dashboard/").get_data(as_text=True)
+    assert "Assignments to do" in dash and "A printable cube" in dash and "not started" in dash
+    url = upload(auth, cube_stl(20, drop_faces=2)).headers["Location"]
+    wait_done(client, url)
+    assert "needs fixing" in client.get(course_url).get_data(as_text=True)
+    upload(auth, cube_stl(20))
+    assert "waiting for grading" in client.get(course_url).get_data(as_text=True)
+    with app.app_context():
+        second = db.session().scalar(select(Submission).where(Submission.attempt == 2))
+        sid = second.id
+    switch(client, auth, "instructor@fablab.kg")
+    auth.post(f"/teach/submissions/{sid}/grade", data={"scores-0": 50, "scores-1": 30, "decision": "accepted"})
+    switch(client, auth, "learner@example.org")
+    page = client.get(course_url).get_data(as_text=True)
+    assert "accepted · 80.0%" in page
+    assert "Assignments to do" not in client.get("/dashboard/").get_data(as_text=True)
+
+
+def test_progress_table_and_csv_have_a_column_per_assignment(app, client, auth, people):
+    enrol_and_read(auth)
+    url = upload(auth, cube_stl(20)).headers["Location"]
+    wait_done(client, url)
+    switch(client, auth, "instructor@fablab.kg")
+    auth.post(f"/teach/submissions/{_sid(url)}/grade", data={"scores-0": 50, "scores-1": 30, "decision": "accepted"})
+    table = client.get(f"/teach/{COURSE}/").get_data(as_text=True)
+    assert "A printable cube" in table and "accepted · 80%" in table
+    csv_text = client.get(f"/teach/{COURSE}/progress.csv").get_data(as_text=True)
+    header, row = csv_text.splitlines()[0], next(line for line in csv_text.splitlines() if "learner@example.org" in line)
+    assert "A printable cube" in header and "accepted · 80%" in row

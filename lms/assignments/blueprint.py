@@ -30,6 +30,20 @@ from lms.teach.blueprint import load_taught_course
 bp = Blueprint("assignments", __name__)
 
 
+@bp.app_template_global("assignment_status")
+def assignment_status_global(assignment: Assignment) -> dict:
+    """For the course page and dashboard: the current learner's state on one assignment, with its label."""
+    status = queries.assignment_status(db.session(), current_user.id, assignment)
+    return dict(status, label=_(queries.STATUS_LABELS[status["state"]]))
+
+
+@bp.app_template_global("assignments_to_do")
+def assignments_to_do(course: Course) -> list[tuple[Assignment, dict]]:
+    """For the dashboard: the course's live assignments the current learner has not had accepted yet."""
+    items = [(a, assignment_status_global(a)) for a in queries.live_assignments(db.session(), course.id)]
+    return [(a, st) for a, st in items if st["state"] != "accepted"]
+
+
 def load_assignment(course: Course, slug: str) -> Assignment:
     assignment = db.session().scalar(select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == slug))
     if assignment is None:
