@@ -3,7 +3,9 @@ comments, save-and-next, deadlines with a cutoff, and extensions (web and CLI)."
 from __future__ import annotations
 
 import datetime as dt
+import email
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from lms import db
 from lms.assignments.models import Submission
 from lms.catalog.models import Assignment
 from tests.models import cube_stl
+from tests.test_accounts import smtp_inbox  # noqa: F401 - a real SMTP server
 from tests.test_assignments import ASSIGNMENT_URL, COURSE, enrol_and_read, people, switch, upload, wait_done  # noqa: F401
 
 NOTE = "Layer **0.2 mm**, 3 walls, 15 % infill. <script>alert(1)</script>\n\nMeasured holes: 2.9 / 3.1 / 3.3 mm."
@@ -218,3 +221,51 @@ def test_progress_table_and_csv_have_a_column_per_assignment(app, client, auth, 
     csv_text = client.get(f"/teach/{COURSE}/progress.csv").get_data(as_text=True)
     header, row = csv_text.splitlines()[0], next(line for line in csv_text.splitlines() if "learner@example.org" in line)
     assert "A printable cube" in header and "accepted · 80%" in row
+
+
+def _mails_to(inbox, address: str, count: int, timeout: float = 20) -> list[str]:
+    """The bodies of the messages ``address`` received, once there are ``count`` (mail goes out after commit)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        mails = [e for e in inbox.envelopes if address in e.rcpt_tos]
+        if len(mails) >= count:
+            return [email.message_from_bytes(e.content).get_payload(decode=True).decode() for e in mails]
+        time.sleep(0.2)
+    raise AssertionError(f"{address} got {len(mails)} mails, expected {count}")
+
+
+def test_problems_and_return_are_notified_in_app_and_by_mail_in_the_learners_language(app, client, auth, people,
+                                                                                      smtp_inbox):
+    from lms.accounts.models import User
+    from lms.assignments.models import Notification
+
+    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=smtp_inbox.port, LMS_MAIL_FROM="lms@fablab.kg",
+                      LMS_BASE_URL="https://lms.fablab.kg")
+    with app.app_context():
+        db.session().scalar(select(User).where(User.email == "learner@example.org")).locale = "ky"
+        db.session().commit()
+    enrol_and_read(auth)
+    url = upload(auth, cube_stl(20, drop_faces=2)).headers["Location"]
+    wait_done(client, url)
+    (problems,) = _mails_to(smtp_inbox, "learner@example.org", 1)
+    assert "көйгөй" in problems and f"https://lms.fablab.kg/submissions/{_sid(url)}/" in problems
+    with app.app_context():
+        kinds = [n.kind for n in db.session().scalars(select(Notification))]
+    assert kinds == ["check_problems"]
+
+    switch(client, auth, "instructor@fablab.kg")
+    auth.post(f"/teach/submissions/{_sid(url)}/grade", data={"scores-0": 10, "scores-1": 10, "decision": "returned"})
+    returned = _mails_to(smtp_inbox, "learner@example.org", 2)[1]
+    assert "кайтарылды" in returned, returned
+
+
+def test_a_grade_that_is_rolled_back_mails_nobody(app, client, auth, people, smtp_inbox):
+    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=smtp_inbox.port, LMS_MAIL_FROM="lms@fablab.kg")
+    enrol_and_read(auth)
+    url = upload(auth, cube_stl(20)).headers["Location"]
+    wait_done(client, url)
+    switch(client, auth, "instructor@fablab.kg")
+    r = auth.post(f"/teach/submissions/{_sid(url)}/grade", data={"scores-0": 999, "scores-1": 10, "decision": "returned"})
+    assert r.status_code == 400
+    time.sleep(1)
+    assert smtp_inbox.envelopes == []

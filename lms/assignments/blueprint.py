@@ -14,7 +14,7 @@ from lms import db
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
-from lms.assignments import queries
+from lms.assignments import mailing, queries
 from lms.assignments.describe import describe_requirements, translate_result
 from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
 from lms.assignments.models import Completion, Grade, Notification, Submission
@@ -28,6 +28,7 @@ from lms.storage_app import get_storage
 from lms.teach.blueprint import load_taught_course
 
 bp = Blueprint("assignments", __name__)
+bp.record_once(lambda state: mailing.init_app(state.app))
 
 
 @bp.app_template_global("assignment_status")
@@ -298,6 +299,9 @@ def grade(submission_id: int):
             return redirect(url_for("assignments.queue", slug=course.slug), 303)
     elif request.method == "POST":
         status = 400
+    for entries in (form.scores, form.comments):  # a post with fields missing re-renders every criterion
+        while len(entries) < len(rubric):
+            entries.append_entry()
     grades = queries.grades_of(sess, sub)
     others = queries.attempts_of(sess, assignment.id, sub.user_id)
     return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,

@@ -157,6 +157,10 @@ def store_check_result(sess: Session, storage: LocalStorage, submission: Submiss
     submission.repaired_sha256 = storage.put_bytes(artifacts.repaired_stl) if artifacts.repaired_stl else None
     submission.state, submission.error = "checked", None
     submission.checked_at = submission.updated_at = utcnow()
+    if not submission.checks_passed:
+        assignment = sess.get(Assignment, submission.assignment_id)
+        notify(sess, submission.user_id, "check_problems", {"assignment": assignment.title, "attempt": submission.attempt},
+               f"submission:{submission.id}")
 
 
 def mark_failed(submission: Submission, template: str, params: dict | None = None) -> None:
