@@ -25,6 +25,10 @@ class EnrolmentError(ValueError):
     pass
 
 
+class SyncError(ValueError):
+    """The sync cannot start (no courses folder, or nothing in it): nothing was changed."""
+
+
 # --- sync -------------------------------------------------------------------------------------
 
 
@@ -46,11 +50,20 @@ def _requirements_validator():
 
 
 def sync_courses(sess: Session, root: Path) -> SyncReport:
-    """Import every course folder under ``root``. A broken course is reported and left as it was."""
+    """Import every course folder under ``root``. A broken course is reported and left as it was.
+
+    A missing or empty ``root`` raises SyncError: it is a wrong path or an unmounted disk, not an
+    order to archive every course.
+    """
+    if not root.is_dir():
+        raise SyncError(f"the courses folder {root} does not exist; nothing was changed")
+    folders = course_folders(root)
+    if not folders:
+        raise SyncError(f"the courses folder {root} has no course folders; nothing was changed")
     report = SyncReport()
     validator = _requirements_validator()
     seen: set[str] = set()
-    for folder in course_folders(root):
+    for folder in folders:
         try:
             spec = load_course(folder, validator)
         except CourseFileError as exc:
