@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, g
 from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -66,6 +67,23 @@ def _sqlite_begin_before_writing(conn, _cursor, statement: str, *_args) -> None:
     if statement.lstrip().upper().startswith(_READS):
         return
     conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def add_once(sess: Session, row, find):  # noqa: ANN001, ANN201
+    """Insert ``row``, unless a concurrent request inserted its twin first: then return that one (``find()``).
+
+    The insert runs in a SAVEPOINT, so losing the race to a unique constraint leaves the rest of this
+    request's transaction usable; a double click is answered like the first click.
+    """
+    try:
+        with sess.begin_nested():
+            sess.add(row)
+    except IntegrityError:
+        existing = find()
+        if existing is None:  # a different constraint failed: a real error
+            raise
+        return existing
+    return row
 
 
 class Database:

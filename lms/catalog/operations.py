@@ -18,7 +18,7 @@ from lms.catalog.models import (
     LessonProgress,
     Module,
 )
-from lms.db import utcnow
+from lms.db import add_once, utcnow
 
 
 class EnrolmentError(ValueError):
@@ -149,10 +149,7 @@ def enrol(sess: Session, user: User, course: Course, key: str | None = None, che
 
         if not key or not hmac.compare_digest(key.strip().encode(), (course.enrolment_key or "").encode()):
             raise EnrolmentError("The enrolment key is not right.")
-    enrolment = Enrolment(user_id=user.id, course_id=course.id)
-    sess.add(enrolment)
-    sess.flush()
-    return enrolment
+    return add_once(sess, Enrolment(user_id=user.id, course_id=course.id), lambda: get_enrolment(sess, user, course))
 
 
 def live_lessons(sess: Session, course: Course) -> list[Lesson]:
@@ -177,12 +174,12 @@ def completed_lesson_ids(sess: Session, user: User, course: Course) -> set[int]:
 
 
 def mark_lesson_done(sess: Session, user: User, lesson: Lesson) -> None:
-    exists = sess.scalar(
-        select(LessonProgress.id).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-    )
-    if exists is None:
-        sess.add(LessonProgress(user_id=user.id, lesson_id=lesson.id))
-        sess.flush()
+    def find() -> LessonProgress | None:
+        return sess.scalar(
+            select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id))
+
+    if find() is None:
+        add_once(sess, LessonProgress(user_id=user.id, lesson_id=lesson.id), find)
 
 
 def record_visit(enrolment: Enrolment, lesson: Lesson) -> None:
