@@ -146,10 +146,13 @@ def courses():
 @with_appcontext
 def courses_sync(path: Path | None):
     """Import every course folder; idempotent, never deletes learner data."""
-    from lms.catalog.operations import sync_courses
+    from lms.catalog.operations import SyncError, sync_courses
 
     sess = _session()
-    report = sync_courses(sess, path or Path(current_app.config["LMS_COURSES_PATH"]))
+    try:
+        report = sync_courses(sess, path or Path(current_app.config["LMS_COURSES_PATH"]))
+    except SyncError as exc:
+        raise click.ClickException(str(exc)) from exc
     sess.commit()
     for label in ("created", "updated", "unchanged", "archived"):
         for slug in getattr(report, label):

@@ -26,6 +26,7 @@ from lms.catalog.models import Assignment, Course
 from lms.db import utcnow
 from lms.storage_app import get_storage
 from lms.teach.blueprint import load_taught_course
+from lms.web import page_arg
 
 bp = Blueprint("assignments", __name__)
 bp.record_once(lambda state: mailing.init_app(state.app))
@@ -258,7 +259,7 @@ def queue(slug: str):
         query = query.where(Submission.decision == which)
     elif which == "late":
         query = query.where(Submission.late.is_(True))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     size = current_app.config["LMS_PAGE_SIZE"]
     total = sess.scalar(select(func.count()).select_from(query.subquery()))
     rows = sess.execute(query.order_by(Submission.created_at.asc()).offset((page - 1) * size).limit(size)).all()
