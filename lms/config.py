@@ -8,6 +8,8 @@ from pathlib import Path
 
 DEFAULTS: dict[str, object] = {
     "LMS_SITE_NAME": "FabLab Academy",
+    # The public root of the site (https://lms.example.kg): every absolute URL is built from it, never from a request.
+    "LMS_BASE_URL": None,
     "LMS_INSTITUTION": "University FabLab",
     "LMS_DATABASE_URL": None,  # None: SQLite file in the instance folder
     "LMS_REDIS_URL": None,  # None: SqliteHuey in the instance folder

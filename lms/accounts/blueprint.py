@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms.accounts import operations as ops
 from lms.accounts.forms import LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from lms.accounts.mail import send_mail
+from lms.urls import absolute_url
 
 bp = Blueprint("accounts", __name__)
 
@@ -61,7 +62,7 @@ def reset_request():
     if form.validate_on_submit():
         user = ops.find_user(form.email.data)
         if user is not None:
-            link = url_for("accounts.reset_password", token=ops.make_reset_token(user), _external=True)
+            link = absolute_url("accounts.reset_password", token=ops.make_reset_token(user))
             send_mail(user.email, _("Reset your password"), _("Open this link to set a new password: %(link)s", link=link))
         # The same answer whether or not the account exists.
         flash(_("If the address has an account, a reset link is on its way."), "info")

@@ -14,6 +14,7 @@ from lms.catalog.forms import CohortImportForm
 from lms.catalog.models import Course
 from lms.catalog.blueprint import lang
 from lms.teach.export import csv_response
+from lms.urls import absolute_url
 
 bp = Blueprint("teach", __name__)
 MAX_CSV_BYTES = 1_000_000
@@ -87,8 +88,7 @@ def import_cohort(slug: str):
                 if report.errors:
                     form.csv_file.errors.extend(report.errors)
                 else:
-                    links = {u.email: url_for("accounts.reset_password", token=make_reset_token(u, invite=True),
-                                         _external=True)
+                    links = {u.email: absolute_url("accounts.reset_password", token=make_reset_token(u, invite=True))
                              for u in report.created}
                     flash(_("%(n)d learners enrolled, %(c)d new accounts created.", n=report.enrolled, c=len(report.created)),
                           "success")
