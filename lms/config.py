@@ -23,6 +23,9 @@ DEFAULTS: dict[str, object] = {
     "LMS_LANGUAGES": ["en", "ru", "ky"],
     "LMS_DEFAULT_LANGUAGE": "ru",
     "LMS_LOGIN_MAX_FAILURES": 5,
+    # After LMS_LOGIN_MAX_FAILURES failures an address waits LMS_LOGIN_DELAY_SECONDS, doubled with each
+    # further failure, at most LMS_LOGIN_LOCK_SECONDS.
+    "LMS_LOGIN_DELAY_SECONDS": 5,
     "LMS_LOGIN_LOCK_SECONDS": 300,
     "LMS_RESET_TOKEN_MAX_AGE": 3600,
     "LMS_INVITE_TOKEN_MAX_AGE": 14 * 24 * 3600,  # invitation links (cohort import) wait for the reader longer

@@ -61,3 +61,93 @@ def test_absolute_urls_keep_a_path_in_the_base_url(app):
     app.config["LMS_BASE_URL"] = "https://fablab.example.kg/lms/"
     with app.test_request_context("/", base_url="http://evil.example"):
         assert absolute_url("certificates.verify", code="AB12") == "https://fablab.example.kg/lms/verify/AB12"
+
+
+# --- item 1: a burst of failed logins neither stalls the site nor answers 500 ------------------------------
+
+
+@pytest.fixture
+def served(app):
+    """The app behind a real threaded HTTP server on a loopback port."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app.config["SERVER_NAME"] = None
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+class ConnectionsPerThread:
+    """Counts the pool connections each thread holds at once (a request runs on one thread)."""
+
+    def __init__(self, engine):
+        import threading
+        from collections import Counter
+
+        from sqlalchemy import event
+
+        self.held, self.most, self.lock = Counter(), 0, threading.Lock()
+        event.listen(engine, "checkout", self._out)
+        event.listen(engine, "checkin", self._in)
+
+    def _out(self, *_args):
+        import threading
+
+        with self.lock:
+            self.held[threading.get_ident()] += 1
+            self.most = max(self.most, self.held[threading.get_ident()])
+
+    def _in(self, *_args):
+        import threading
+
+        with self.lock:
+            self.held[threading.get_ident()] -= 1
+
+
+def test_fifty_simultaneous_failed_logins_answer_quickly_and_the_site_stays_up(app, users, synced, served):
+    import threading
+    import time
+
+    import requests
+
+    from lms import db
+    from tests.conftest import _CSRF
+
+    users.create("teacher@school.kg", "Teacher")
+    connections = ConnectionsPerThread(db.get_db(app).engine)
+    clients = []
+    for _ in range(50):
+        web = requests.Session()
+        clients.append((web, _CSRF.search(web.get(served + "/login", timeout=30).text).group(1)))
+    barrier, answers, lock = threading.Barrier(51), [], threading.Lock()
+
+    def fail_login(web, token):
+        barrier.wait()
+        start = time.monotonic()
+        try:
+            r = web.post(served + "/login", timeout=60, allow_redirects=False,
+                         data={"email": "teacher@school.kg", "password": "wrong guess", "csrf_token": token})
+            answer = r.status_code
+        except requests.RequestException as exc:
+            answer = repr(exc)
+        with lock:
+            answers.append((answer, time.monotonic() - start))
+
+    threads = [threading.Thread(target=fail_login, args=c) for c in clients]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    time.sleep(0.2)  # the burst is under way
+    catalogue = requests.get(served + "/courses/", timeout=60)
+    for t in threads:
+        t.join(90)
+    assert catalogue.status_code == 200 and "Test course" in catalogue.text
+    assert sorted({a for a, _ in answers}, key=str) == [400], answers
+    assert connections.most == 1, f"a request held {connections.most} database connections at once"
+    slowest = max(seconds for _, seconds in answers)
+    assert slowest < 2, f"the slowest failed login took {slowest:.1f} s"
