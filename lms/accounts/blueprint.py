@@ -52,6 +52,8 @@ def register():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        ops.end_sessions(current_user)  # every copy of this session's cookie, and the other sessions, end too
     logout_user()
     return redirect(url_for("accounts.login"), 303)
 

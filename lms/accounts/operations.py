@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
@@ -9,7 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from lms import db
-from lms.accounts.models import ROLES, LoginThrottle, User
+from lms.accounts.models import ROLES, LoginThrottle, User, new_session_token
 from lms.accounts.passwords import hash_password, needs_rehash, verify_password
 from lms.db import utcnow
 
@@ -39,9 +40,26 @@ def create_user(email: str, name: str, password: str | None = None, role: str = 
 
 
 def set_password(user: User, password: str) -> None:
-    """A new password also lifts the login delay of the address: a reset link lets the owner in at once."""
+    """A new password ends every session of the account and lifts the login delay of its address,
+    so a reset link both locks out whoever stole a session and lets the owner in at once."""
     user.password_hash = hash_password(password)
+    end_sessions(user)
     clear_login_delay(user.email)
+
+
+def end_sessions(user: User) -> None:
+    user.session_token = new_session_token()
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user of a login session's stored identifier ("<id>:<token>"), unless the token was replaced since."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session().get(User, int(user_id))
+    if user is None or not user.session_token or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -151,3 +151,42 @@ def test_fifty_simultaneous_failed_logins_answer_quickly_and_the_site_stays_up(a
     assert connections.most == 1, f"a request held {connections.most} database connections at once"
     slowest = max(seconds for _, seconds in answers)
     assert slowest < 2, f"the slowest failed login took {slowest:.1f} s"
+
+
+# --- item 14: logout and a password change end every session of the account ----------------------------
+
+
+def _copy_session(app, client):
+    """A second browser holding a copy of ``client``'s session cookie (as a thief would)."""
+    thief = app.test_client()
+    cookie = client.get_cookie("session", domain="lms.test")
+    assert cookie is not None
+    thief.set_cookie("session", cookie.value, domain="lms.test")
+    return thief
+
+
+def test_a_copied_session_cookie_dies_at_logout(app, client, auth, users):
+    users.create("teacher@school.kg", "Teacher")
+    assert auth.login("teacher@school.kg").status_code == 303
+    thief = _copy_session(app, client)
+    assert thief.get("/account").status_code == 200  # the copy works while the owner is logged in
+    assert auth.post("/logout").status_code == 303
+    assert thief.get("/account").status_code == 302  # to the login page
+    # Logging in again starts a new session; the old copy stays dead.
+    assert auth.login("teacher@school.kg").status_code == 303
+    assert thief.get("/account").status_code == 302
+    assert client.get("/account").status_code == 200
+
+
+def test_a_password_reset_ends_the_sessions_of_the_account(app, client, auth, users, runner):
+    users.create("teacher@school.kg", "Teacher")
+    assert auth.login("teacher@school.kg").status_code == 303
+    thief = _copy_session(app, client)
+    link = runner.invoke(args=["users", "reset-link", "teacher@school.kg"]).output.strip()
+    owner = app.test_client()
+    path = "/" + link.split("/", 3)[3]
+    r = owner.post(path, data={"password": "a brand new one", "confirm": "a brand new one",
+                               "csrf_token": csrf_token(owner, path)})
+    assert r.status_code == 303
+    assert thief.get("/account").status_code == 302
+    assert client.get("/account").status_code == 302  # every session, the owner's own browser too
