@@ -82,12 +82,10 @@ def users_create(email: str, name: str, role: str, password_stdin: bool):
 
 
 def _reset_link(user, invite: bool = False) -> str:  # noqa: ANN001
-    from flask import url_for
-
     from lms.accounts.operations import make_reset_token
+    from lms.urls import absolute_url
 
-    with current_app.test_request_context(base_url=current_app.config.get("LMS_BASE_URL", "http://localhost:5000")):
-        return url_for("accounts.reset_password", token=make_reset_token(user, invite=invite), _external=True)
+    return absolute_url("accounts.reset_password", token=make_reset_token(user, invite=invite))
 
 
 @users.command("reset-link")

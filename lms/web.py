@@ -97,11 +97,9 @@ def register_blueprints(app, url_prefix: str) -> None:
     for bp in (core, accounts_bp, catalog_bp, teach_bp, admin_bp, *extra_blueprints()):
         app.register_blueprint(bp, url_prefix=prefix)
 
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        from lms.accounts.models import User
+    from lms.accounts.operations import user_for_session
 
-        return db.session().get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(user_for_session)
 
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
