@@ -269,3 +269,37 @@ def test_a_grade_that_is_rolled_back_mails_nobody(app, client, auth, people, smt
     assert r.status_code == 400
     time.sleep(1)
     assert smtp_inbox.envelopes == []
+
+
+def test_accepted_models_zip_names_files_after_the_learner(app, client, auth, people):
+    import io
+    import zipfile
+
+    enrol_and_read(auth)
+    url = upload(auth, cube_stl(20)).headers["Location"]
+    wait_done(client, url)
+    switch(client, auth, "instructor@fablab.kg")
+    empty = client.get(f"/teach/{COURSE}/accepted-models.zip")
+    assert empty.status_code == 303  # nothing accepted yet: back to the queue with a message
+    auth.post(f"/teach/submissions/{_sid(url)}/grade", data={"scores-0": 50, "scores-1": 30, "decision": "accepted"})
+    with client.get(f"/teach/{COURSE}/accepted-models.zip") as r:
+        assert r.status_code == 200 and r.headers["Content-Type"] == "application/zip"
+        archive = zipfile.ZipFile(io.BytesIO(r.data))
+    assert archive.namelist() == ["cube/Чыныбаев Мирлан Үңөөвич-1.stl"]
+    assert archive.read(archive.namelist()[0]) == cube_stl(20)
+
+
+def test_two_attempts_side_by_side(app, client, auth, people):
+    enrol_and_read(auth)
+    first = upload(auth, cube_stl(20, drop_faces=2)).headers["Location"]
+    wait_done(client, first)
+    second = upload(auth, cube_stl(20)).headers["Location"]
+    wait_done(client, second)
+    switch(client, auth, "instructor@fablab.kg")
+    grading = client.get(f"/teach/submissions/{_sid(second)}/grade").get_data(as_text=True)
+    compare_url = f"/teach/submissions/{_sid(first)}/compare/{_sid(second)}"
+    assert compare_url in grading
+    page = client.get(compare_url).get_data(as_text=True)
+    assert "Attempt 1" in page and "Attempt 2" in page and page.count('class="report') >= 2
+    switch(client, auth, "other@example.org")
+    assert client.get(compare_url).status_code == 404

@@ -14,7 +14,7 @@ from lms import db
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
-from lms.assignments import mailing, queries
+from lms.assignments import export, mailing, queries
 from lms.assignments.describe import describe_requirements, translate_result
 from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
 from lms.assignments.models import Completion, Grade, Notification, Submission
@@ -311,9 +311,35 @@ def grade(submission_id: int):
                            note_html=render_markdown(sub.note) if sub.note else ""), status
 
 
+@bp.route("/teach/submissions/<int:submission_id>/compare/<int:other_id>")
+@login_required
+def compare(submission_id: int, other_id: int):
+    """Two attempts of one learner at one assignment, their reports side by side."""
+    left, assignment, course = load_submission(submission_id, for_grading=True)
+    right, _a, _c = load_submission(other_id, for_grading=True)
+    if (right.assignment_id, right.user_id) != (left.assignment_id, left.user_id):
+        abort(404)
+    return render_template("assignments/compare.html", pair=[(s, submission_json(s, assignment)) for s in (left, right)],
+                           assignment=assignment, course=course, learner=db.session().get(User, left.user_id),
+                           lang=lang(), translate=translate_result)
+
+
 def _with_rubric(assignment: Assignment, rubric: list) -> Assignment:
     """Grade against a default one-line rubric without changing the synced assignment."""
     return Assignment(id=assignment.id, course_id=assignment.course_id, title=assignment.title, rubric=rubric)
+
+
+@bp.route("/teach/<slug>/accepted-models.zip")
+@login_required
+def accepted_models_zip(slug: str):
+    course = load_taught_course(slug)
+    entries = queries.accepted_models(db.session(), course.id)
+    if not entries:
+        flash(_("No accepted models yet."), "info")
+        return redirect(url_for("assignments.queue", slug=slug, filter="accepted"), 303)
+    archive = export.accepted_models_zip(get_storage(), entries)
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{course.slug}-accepted-models.zip")
 
 
 @bp.route("/teach/<slug>/completions", methods=["GET", "POST"])

@@ -116,3 +116,16 @@ def course_statuses(sess: Session, course_id: int) -> dict[tuple[int, int], dict
 def live_assignments(sess: Session, course_id: int) -> list[Assignment]:
     return list(sess.scalars(select(Assignment).where(Assignment.course_id == course_id, Assignment.archived.is_(False))
                              .order_by(Assignment.position)))
+
+
+def accepted_models(sess: Session, course_id: int) -> list[tuple[str, str, int, str, str]]:
+    """(assignment slug, learner name, attempt, format, sha256) of each learner's latest accepted attempt."""
+    rows = sess.execute(select(Assignment.slug, User.name, Submission.user_id, Submission.attempt, Submission.file_format,
+                               Submission.file_sha256)
+                        .join(Assignment, Assignment.id == Submission.assignment_id).join(User, User.id == Submission.user_id)
+                        .where(Assignment.course_id == course_id, Submission.decision == "accepted")
+                        .order_by(Assignment.position, User.name, Submission.attempt.desc()))
+    latest: dict[tuple[str, int], tuple] = {}
+    for slug, name, user_id, attempt, fmt, sha in rows:
+        latest.setdefault((slug, user_id), (slug, name, attempt, fmt, sha))
+    return list(latest.values())
