@@ -157,6 +157,9 @@ def _csrf_error(exc: CSRFError):
 
 
 def register_template_helpers(app) -> None:
+    from lms import formatting
+
+    formatting.init_app(app)
     @app.context_processor
     def _helpers():
         return {

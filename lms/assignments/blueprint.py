@@ -10,19 +10,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 
-from lms import db
+from lms import db, geometry
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
 from lms.assignments import export, mailing, queries
-from lms.assignments.describe import describe_requirements, translate_result
+from lms.assignments.describe import describe_finding, describe_requirements, translate_result
 from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
 from lms.assignments.models import Completion, Grade, Notification, Submission
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang, load_course
 from lms.catalog.deadlines import course_zone, to_utc
 from lms.catalog.markdown import render_markdown
-from lms.catalog.models import Assignment, Course
+from lms.catalog.models import Assignment, Course, localized
 from lms.db import utcnow
 from lms.storage_app import get_storage
 from lms.teach.blueprint import load_taught_course
@@ -138,6 +138,7 @@ def submission_json(sub: Submission, assignment: Assignment | None = None) -> di
         report = dict(report)
         for key in ("checks", "requirements"):
             report[key] = [dict(item, message=translate_result(item)) for item in report.get(key, [])]
+        report["findings"] = [describe_finding(f) for f in report.get("findings") or geometry.assemble_findings(report)]
     data = {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
             "error": translate_result(sub.error_item) if sub.error else None,
             "report": report, "decision": sub.decision, "score": sub.score, "note": sub.note or ""}
@@ -146,6 +147,13 @@ def submission_json(sub: Submission, assignment: Assignment | None = None) -> di
         assignment = assignment or db.session().get(Assignment, sub.assignment_id)
         data["grade"] = queries.grade_breakdown(latest[0], _rubric_of(assignment))
     return data
+
+
+def lesson_links(course: Course) -> dict[str, dict]:
+    """For the report: {topic: {url, title}} of the lessons that teach each check."""
+    return {topic: {"url": url_for("catalog.lesson_page", slug=course.slug, lesson_slug=lesson.slug),
+                    "title": localized(lesson.title, lang(), course.language)}
+            for topic, lesson in queries.check_lessons(db.session(), course).items()}
 
 
 def _rubric_of(assignment: Assignment) -> list[dict]:
@@ -172,7 +180,7 @@ def submission_page(submission_id: int):
                 and ops.can_submit(sess, current_user, assignment) is None)
     return render_template("assignments/submission.html", sub=sub, assignment=assignment, course=course, grades=grades,
                            others=others, learner=sess.get(User, sub.user_id), lang=lang(), translate=translate_result,
-                           data=data, note_html=render_markdown(sub.note) if sub.note else "",
+                           data=data, note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course),
                            upload_form=UploadForm() if resubmit else None,
                            max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024)
 
@@ -308,7 +316,7 @@ def grade(submission_id: int):
     return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,
                            rubric=rubric, grades=grades, others=others, learner=sess.get(User, sub.user_id), lang=lang(),
                            translate=translate_result, data=submission_json(sub, assignment),
-                           note_html=render_markdown(sub.note) if sub.note else ""), status
+                           note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course)), status
 
 
 @bp.route("/teach/submissions/<int:submission_id>/compare/<int:other_id>")

@@ -66,6 +66,7 @@ class CourseSpec:
     language: str
     hours: float
     timezone: str
+    check_lessons: dict
     enrolment: str
     enrolment_key: str | None
     instructors: list[str]
@@ -145,7 +146,7 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     top = r.mapping(
         data,
         {"slug", "title", "summary", "language", "hours", "enrolment", "enrolment_key", "instructors",
-         "certificate", "completion", "modules", "timezone"},
+         "certificate", "completion", "modules", "timezone", "check_lessons"},
         {"slug", "title", "language", "hours", "modules"},
         "course",
     )
@@ -212,13 +213,29 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     return CourseSpec(
         slug=slug, folder=folder, title=_localize(r.text(top, "title", "course"), language),
         summary=_localize(r.text(top, "summary", "course"), language) if "summary" in top else {},
-        language=language, hours=float(hours), timezone=zone.key, enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
+        language=language, hours=float(hours), timezone=zone.key, check_lessons=_check_lessons(r, top, lesson_slugs),
+        enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
         instructors=[e.strip().lower() for e in instructors],
         certificate={"template": certificate.get("template", "default"), "issuing": certificate.get("issuing", "automatic")},
         completion={"lessons": completion.get("lessons", "all"), "assignments": completion.get("assignments", "required"),
                     "min_score": min_score},
         modules=modules, source_hash=_folder_hash(folder),
     )
+
+
+def _check_lessons(r: _Reader, top, lesson_slugs: set[str]) -> dict:  # noqa: ANN001
+    """``check_lessons: {closed: lesson-slug, ...}``: the lesson a failing model check links to."""
+    from lms.geometry.findings import ADVICE
+
+    value = top.get("check_lessons") or {}
+    if not isinstance(value, dict):
+        r.fail(top, "check_lessons", "check_lessons must map a check to a lesson slug")
+    for topic, slug in value.items():
+        if topic not in ADVICE:
+            r.fail(top, "check_lessons", f"unknown check {topic!r}; known: {', '.join(sorted(ADVICE))}")
+        if slug not in lesson_slugs:
+            r.fail(top, "check_lessons", f"check_lessons names no lesson {slug!r} of this course")
+    return dict(value)
 
 
 def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:  # noqa: ANN001

@@ -32,6 +32,7 @@ class Course(Base):
     instructor_emails: Mapped[list] = mapped_column(default=list)
     certificate: Mapped[dict] = mapped_column(default=dict)
     completion: Mapped[dict] = mapped_column(default=dict)
+    check_lessons: Mapped[dict | None]  # model-check topic -> slug of the lesson that teaches it
     archived: Mapped[bool] = mapped_column(default=False)
     source_hash: Mapped[str | None] = mapped_column(String(64))
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -91,7 +91,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
         course = Course(slug=spec.slug, title={}, summary={}, language=spec.language, hours=spec.hours)
         sess.add(course)
     course.title, course.summary, course.language, course.hours = spec.title, spec.summary, spec.language, spec.hours
-    course.timezone = spec.timezone
+    course.timezone, course.check_lessons = spec.timezone, spec.check_lessons
     course.enrolment, course.enrolment_key = spec.enrolment, spec.enrolment_key
     course.instructor_emails, course.certificate, course.completion = spec.instructors, spec.certificate, spec.completion
     course.archived, course.source_hash, course.synced_at = False, spec.source_hash, utcnow()
