@@ -17,6 +17,7 @@ from lms.assignments.models import Completion
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang
 from lms.catalog.models import Course
+from lms.certificates import codes
 from lms.certificates import operations as ops
 from lms.certificates import tasks  # noqa: F401 - registers the print task with Huey
 from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueForm, RevokeForm, VerifyCodeForm,
@@ -129,7 +130,7 @@ def verify_index():
         return limited
     code_form = VerifyCodeForm(request.args)
     if request.method == "GET" and "code" in request.args and code_form.validate():
-        return redirect(url_for("certificates.verify", code=code_form.code.data.strip()), 303)
+        return redirect(url_for("certificates.verify", code=codes.canonical(code_form.code.data)), 303)
     limit_kb = int(current_app.config.get("LMS_CERT_VERIFY_MAX_KB", 5120))
     request.max_content_length = limit_kb * 1024 + 16 * 1024
     status, result = 200, None

@@ -9,7 +9,6 @@ import io
 import logging
 import os
 import re
-import secrets
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from lms import db
 from lms.accounts.models import User
 from lms.assignments.models import Completion
 from lms.catalog.models import Course, Enrolment
+from lms.certificates import codes
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob, SerialCounter, VerifyRateLimit
 from lms.certificates.pdf import LANGUAGES, CertificateData, CertificateRenderer, CertificateTemplateError, merge_pdfs
 from lms.db import utcnow
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 ISSUING = ("automatic", "approved")
 DEFAULT_SIGNATORIES = [{"name": "", "title": "Director"}, {"name": "", "title": "Course instructor"}]
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-_CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 DUE_KEY = "lms_certificates_due"
 
 
@@ -95,13 +94,8 @@ def render_workers(config) -> int:
 
 
 def new_code() -> str:
-    """128 random bits, URL-safe: cannot be guessed or enumerated.
-
-    Never starts with "-" or "_", so that a code pasted into a command line is not read as an option."""
-    while True:
-        code = secrets.token_urlsafe(16)
-        if code[0].isalnum():
-            return code
+    """A code a person can type (see codes.py); never starts with "-", so a pasted code is no CLI option."""
+    return codes.new_code()
 
 
 def _hours(value: float) -> int | float:
@@ -358,9 +352,12 @@ def reissue(sess: Session, cert: Certificate, holder_name: str, actor: User | No
 
 
 def find_by_code(sess: Session, code: str) -> Certificate | None:
-    if not _CODE.match(code or ""):
-        return None
-    return sess.scalar(select(Certificate).where(Certificate.code == code))
+    """The certificate of a typed or scanned code: a legacy token exactly, a new code however it is written."""
+    for candidate in codes.candidates(code):
+        cert = sess.scalar(select(Certificate).where(Certificate.code == candidate))
+        if cert is not None:
+            return cert
+    return None
 
 
 def find_by_sha256(sess: Session, sha: str) -> Certificate | None:
