@@ -388,3 +388,6 @@ def print_download(job_id: int):
         abort(404)
     mimetype = "application/pdf" if job.output == "pdf" else "application/zip"
     return _send_stored(job.result_sha256, mimetype, f"certificates-{job.id}.{job.output}")
+
+
+from lms.certificates import public_keys  # noqa: E402,F401 - its routes join this blueprint
