@@ -17,7 +17,7 @@ from lms.assignments.models import Completion
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang
 from lms.catalog.models import Course
-from lms.certificates import codes
+from lms.certificates import codes, publishing
 from lms.certificates import operations as ops
 from lms.certificates import tasks  # noqa: F401 - registers the print task with Huey
 from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueForm, RevokeForm, VerifyCodeForm,
@@ -149,18 +149,18 @@ def verify_index():
         status = 413
     return _public(current_app.make_response((render_template(
         "certificates/verify_index.html", code_form=code_form, upload_form=upload_form, result=result,
-        limit_kb=limit_kb), status)))
+        limit_kb=limit_kb, signer=publishing.signer_summary()), status)))
 
 
 def _check_upload(upload, limit: int):  # noqa: ANN001
-    digest, size = hashlib.sha256(), 0
+    blob = bytearray()
     while chunk := upload.stream.read(1 << 16):
-        size += len(chunk)
-        if size > limit:
+        blob += chunk
+        if len(blob) > limit:
             return "too-large"
-        digest.update(chunk)
-    cert = ops.find_by_sha256(db.session(), digest.hexdigest())
-    return {"genuine": cert is not None, "sha256": digest.hexdigest(),
+    digest = hashlib.sha256(blob).hexdigest()
+    cert = ops.find_by_sha256(db.session(), digest)
+    return {"genuine": cert is not None, "sha256": digest, "signature": publishing.check_signature(bytes(blob)),
             "record": ops.public_record(cert) if cert else None}
 
 
@@ -178,7 +178,9 @@ def verify(code: str):
     record = ops.public_record(cert)
     if _wants_json():
         return _public(jsonify(record))
-    return _public(current_app.make_response(render_template("certificates/verify.html", c=record)))
+    return _public(current_app.make_response(render_template("certificates/verify.html", c=record,
+                                                             credential=bool(cert.credential_jwt),
+                                                             signer=publishing.signer_summary())))
 
 
 # --- instructors -------------------------------------------------------------------------------

@@ -128,3 +128,19 @@ def status_list_jwt(sess: Session, list_number: int) -> str | None:
     body = status_list.credential(status_list_url(list_number), credentials.profile(who),
                                   revoked_indexes(sess, list_number), list_number)
     return credentials.sign(body, material, who)
+
+
+def check_signature(pdf: bytes) -> str:
+    """valid | altered | foreign | unsigned | unreadable | no-key (see signing.check)."""
+    material = signing_material()
+    return "no-key" if material is None else signing.check(pdf, material).status
+
+
+def signer_summary() -> dict | None:
+    """Who signs our PDFs, for the verify page: the name, the fingerprint and where the certificate is."""
+    material = signing_material()
+    if material is None:
+        return None
+    return {"name": material.certificate.subject.rfc4514_string(), "fingerprint": material.fingerprint(),
+            "certificate_url": public_url("/credentials/signing-certificate.pem"),
+            "jwks_url": public_url("/credentials/jwks.json")}
