@@ -177,3 +177,16 @@ def test_zip_keeps_the_signed_bytes_and_the_print_file_drops_the_signature_field
     assert runner.invoke(["certificates", "print", "--course", "test-course", "-o", str(merged)]).exit_code == 0
     report = pdfsig(merged.read_bytes(), tmp_path)
     assert "does not contain any signatures" in report, report  # no signature claims what it does not cover
+
+
+@pytest.mark.parametrize("blob", [b"%PDF-1.7\n" + b"\x00garbage" * 200, b"not a pdf at all",
+                                  b"%PDF-1.7\n1 0 obj << /Type /Catalog /AcroForm << /Fields [2 0 R] >> >> endobj\n"
+                                  b"2 0 obj << /FT /Sig /V << /Type /Sig /ByteRange [0 10 20 99999999] /Contents <00> >> >>"
+                                  b" endobj\ntrailer << /Root 1 0 R >>\n%%EOF"])
+def test_hostile_uploads_get_an_answer_not_a_500(app, client, key, blob):
+    token = csrf_token(client, "/verify/")
+    r = client.post("/verify/", data={"csrf_token": token, "pdf": (io.BytesIO(blob), "c.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 200
+    text = r.get_data(as_text=True)
+    assert "not a certificate issued by us" in text and 'data-signature="valid"' not in text

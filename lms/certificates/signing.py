@@ -222,8 +222,8 @@ def check(pdf: bytes, material: SigningMaterial) -> SignatureCheck:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError):
-        return SignatureCheck("unreadable")
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+        return SignatureCheck("unreadable")  # an uploaded file is any bytes at all
     if not embedded:
         return SignatureCheck("unsigned")
     ours = material.certificate.public_bytes(serialization.Encoding.DER)
