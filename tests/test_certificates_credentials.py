@@ -136,3 +136,13 @@ def test_without_a_key_certificates_are_issued_unsigned_without_credential(app, 
     assert cert.credential_jwt is None and cert.status_index is None
     assert client.get(f"/verify/{cert.code}/credential.jwt").status_code == 404
     assert client.get("/credentials/jwks.json").status_code == 404
+
+
+def test_a_replaced_key_keeps_what_it_signed_verifiable(app, client, runner, issued):
+    assert runner.invoke(["certificates", "keygen", "--force"]).exit_code == 0
+    verified_payload(client, issued.credential_jwt)  # the old kid still dereferences, and the proof holds
+    assert len(client.get("/credentials/jwks.json").get_json()["keys"]) == 2
+    token = csrf_token(client, "/verify/")
+    r = client.post("/verify/", data={"csrf_token": token, "pdf": (io.BytesIO(stored_bytes(app, issued)), "c.pdf")},
+                    content_type="multipart/form-data")
+    assert 'data-signature="valid"' in r.get_data(as_text=True)

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from joserfc import jwk, jws
@@ -86,6 +87,20 @@ def public_jwk(material: SigningMaterial, issuer: Issuer | None = None) -> dict:
 
 
 @functools.lru_cache(maxsize=4)
+def retired_jwks(material: SigningMaterial, key_url_of) -> list[dict]:  # noqa: ANN001
+    """The public JWKs of replaced keys (their credentials still verify); ``key_url_of(thumbprint)``."""
+    keys = []
+    for pem in material.retired_pem:
+        certificate = x509.load_pem_x509_certificate(pem)
+        key = jwk.import_key(certificate.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+            "EC" if isinstance(certificate.public_key(), ec.EllipticCurvePublicKey) else "RSA")
+        alg = "ES256" if isinstance(certificate.public_key(), ec.EllipticCurvePublicKey) else "RS256"
+        keys.append({**key.as_dict(private=False), "kid": key_url_of(key.thumbprint()), "alg": alg, "use": "sig",
+                     "x5c": [base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()]})
+    return keys
+
+
 def _private_jwk(material: SigningMaterial):  # noqa: ANN202 - parsed once per key, not per credential
     key = material.private_key()
     kind = "EC" if isinstance(key, ec.EllipticCurvePrivateKey) else "RSA" if isinstance(key, rsa.RSAPrivateKey) else "OKP"
@@ -93,8 +108,6 @@ def _private_jwk(material: SigningMaterial):  # noqa: ANN202 - parsed once per k
 
 
 def _x5c(material: SigningMaterial) -> list[str]:
-    from cryptography import x509
-
     return [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
             for c in x509.load_pem_x509_certificates(material.chain_pem)]
 

@@ -36,19 +36,23 @@ def signing_certificate():
     return _cacheable(response)
 
 
+def _all_keys(material) -> list[dict]:  # noqa: ANN001
+    current = credentials.public_jwk(material, publishing.issuer(material))
+    return [current, *credentials.retired_jwks(material, lambda kid: publishing.public_url(f"/credentials/keys/{kid}"))]
+
+
 @bp.route("/credentials/jwks.json")
 def jwks():
-    material = _material()
-    return _cacheable(jsonify({"keys": [credentials.public_jwk(material, publishing.issuer(material))]}))
+    return _cacheable(jsonify({"keys": _all_keys(_material())}))
 
 
 @bp.route("/credentials/keys/<kid>")
 def public_key(kid: str):
     """What a credential's ``kid`` dereferences to: the public JWK (OB 3.0 section 8.2.1)."""
-    material = _material()
-    if kid != credentials.key_id(material):
-        abort(404)
-    return _cacheable(jsonify(credentials.public_jwk(material, publishing.issuer(material))))
+    for key in _all_keys(_material()):
+        if key["kid"].rsplit("/", 1)[-1] == kid:
+            return _cacheable(jsonify(key))
+    abort(404)
 
 
 @bp.route("/credentials/issuer")

@@ -37,6 +37,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 KEY_FILE = "signing-key.pem"
 CHAIN_FILE = "signing-chain.pem"
+RETIRED = "retired"  # the chains of replaced keys: what they signed stays ours
 FIELD_NAME = "FabLabSignature"
 ALGORITHMS = ("ec", "rsa")
 
@@ -51,6 +52,8 @@ class SigningMaterial:
 
     key_pem: bytes
     chain_pem: bytes
+    #: Certificates (PEM) of keys this one replaced.
+    retired_pem: tuple[bytes, ...] = ()
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -77,7 +80,8 @@ def load(folder: Path | str) -> SigningMaterial | None:
     key, chain = folder / KEY_FILE, folder / CHAIN_FILE
     if not key.is_file() or not chain.is_file():
         return None
-    return SigningMaterial(key.read_bytes(), chain.read_bytes())
+    retired = tuple(p.read_bytes() for p in sorted((folder / RETIRED).glob("*.pem")))
+    return SigningMaterial(key.read_bytes(), chain.read_bytes(), retired)
 
 
 def _write_private(folder: Path, material: SigningMaterial, force: bool) -> SigningMaterial:
@@ -85,6 +89,7 @@ def _write_private(folder: Path, material: SigningMaterial, force: bool) -> Sign
     os.chmod(folder, 0o700)
     if not force and ((folder / KEY_FILE).exists() or (folder / CHAIN_FILE).exists()):
         raise SigningKeyError(f"{folder} already holds a signing key; give --force to replace it")
+    _retire(folder)
     for name, blob in ((KEY_FILE, material.key_pem), (CHAIN_FILE, material.chain_pem)):
         path = folder / name
         tmp = path.with_name(path.name + ".tmp")
@@ -94,6 +99,15 @@ def _write_private(folder: Path, material: SigningMaterial, force: bool) -> Sign
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     return material
+
+
+def _retire(folder: Path) -> None:
+    """Keep the certificate of the key being replaced, so certificates it signed still check as ours."""
+    old = load(folder)
+    if old is None:
+        return
+    (folder / RETIRED).mkdir(mode=0o700, exist_ok=True)
+    (folder / RETIRED / f"{old.certificate.fingerprint(hashes.SHA256()).hex()}.pem").write_bytes(old.certificate_pem)
 
 
 def generate(folder: Path | str, common_name: str, organization: str = "", *, algorithm: str = "ec",
@@ -226,9 +240,11 @@ def check(pdf: bytes, material: SigningMaterial) -> SignatureCheck:
         return SignatureCheck("unreadable")  # an uploaded file is any bytes at all
     if not embedded:
         return SignatureCheck("unsigned")
-    ours = material.certificate.public_bytes(serialization.Encoding.DER)
-    context = ValidationContext(trust_roots=list(load_certs_from_pemder_data(material.chain_pem))[-1:],
-                                allow_fetching=False)
+    roots = list(load_certs_from_pemder_data(material.chain_pem))[-1:]
+    for pem in material.retired_pem:
+        roots.extend(load_certs_from_pemder_data(pem))
+    ours = {material.certificate.public_bytes(serialization.Encoding.DER)} | {r.dump() for r in roots[1:]}
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
     signature = embedded[-1]
     try:
         status = validate_pdf_signature(signature, context, skip_diff=True)
@@ -238,7 +254,7 @@ def check(pdf: bytes, material: SigningMaterial) -> SignatureCheck:
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     if not (status.intact and status.valid) or not whole:
         return SignatureCheck("altered", signer)
-    if status.signing_cert.dump() != ours:
+    if status.signing_cert.dump() not in ours:
         return SignatureCheck("foreign", signer, status.signer_reported_dt)
     return SignatureCheck("valid", signer, status.signer_reported_dt)
 
