@@ -190,3 +190,25 @@ def test_hostile_uploads_get_an_answer_not_a_500(app, client, key, blob):
     assert r.status_code == 200
     text = r.get_data(as_text=True)
     assert "not a certificate issued by us" in text and 'data-signature="valid"' not in text
+
+
+@pytest.mark.slow
+def test_a_batch_rendered_by_worker_processes_is_signed_too(app, runner, key, people, users, courses_dir, tmp_path):
+    """More than one chunk (50) with two render workers: each worker signs with its own copy of the key."""
+    from tests.test_certificates import require_approval
+
+    app.config["LMS_CERT_RENDER_WORKERS"] = 2
+    require_approval(app, courses_dir)
+    for i in range(55):
+        complete(app, users.create(f"cohort{i}@example.org", f"Learner {i}"))
+    result = runner.invoke(["certificates", "issue", "--course", "test-course"])
+    assert result.exit_code == 0 and "55 certificates issued" in result.output, result.output
+    from lms.certificates import publishing, signing
+
+    with app.app_context():
+        certs = db.session().scalars(select(Certificate).order_by(Certificate.serial)).all()
+        material = publishing.signing_material()
+        assert [signing.check(stored(app, c), material).status for c in certs] == ["valid"] * 55
+        assert all(c.credential_jwt for c in certs) and len({c.status_index for c in certs}) == 55
+        last = stored(app, certs[-1])
+    assert "Signature is Valid." in pdfsig(last, tmp_path)
