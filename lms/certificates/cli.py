@@ -165,6 +165,7 @@ def keygen(common_name, organization, algorithm, days, key_file, chain_file, pas
     from flask import current_app
 
     from lms.certificates import publishing, signing
+    from lms.urls import absolute_url
 
     folder = publishing.signing_folder()
     try:
@@ -181,4 +182,4 @@ def keygen(common_name, organization, algorithm, days, key_file, chain_file, pas
     click.echo(f"signing key and certificate in {folder} (files 0600)")
     click.echo(f"signer: {material.certificate.subject.rfc4514_string()}")
     click.echo(f"SHA-256 fingerprint: {material.fingerprint()}")
-    click.echo(f"published at {publishing.public_url('/credentials/signing-certificate.pem')}")
+    click.echo(f"published at {absolute_url('certificates.signing_certificate')}")

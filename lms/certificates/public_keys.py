@@ -11,6 +11,7 @@ from lms import db
 from lms.certificates import credentials, operations as ops, publishing
 from lms.certificates.blueprint import _public, _rate_limited, bp, load_certificate
 from lms.certificates.models import Certificate
+from lms.urls import absolute_url
 
 JWT_TYPE = "text/plain; charset=utf-8"
 
@@ -38,7 +39,7 @@ def signing_certificate():
 
 def _all_keys(material) -> list[dict]:  # noqa: ANN001
     current = credentials.public_jwk(material, publishing.issuer(material))
-    return [current, *credentials.retired_jwks(material, lambda kid: publishing.public_url(f"/credentials/keys/{kid}"))]
+    return [current, *credentials.retired_jwks(material, lambda kid: absolute_url("certificates.public_key", kid=kid))]
 
 
 @bp.route("/credentials/jwks.json")

@@ -18,6 +18,7 @@ from lms.certificates.models import Certificate
 from lms.certificates.pdf import Attachment
 from lms.certificates.serials import bump_counter
 from lms.db import utcnow
+from lms.urls import absolute_url, base_url
 
 _CACHE_KEY = "lms_cert_signing"
 
@@ -41,20 +42,14 @@ def signing_material(app=None) -> signing.SigningMaterial | None:  # noqa: ANN00
     return cached[1]
 
 
-def public_url(path: str) -> str:
-    """An absolute URL of this LMS, from the configured base URL (never from the request)."""
-    base = str(current_app.config.get("LMS_BASE_URL") or "http://localhost:5000").rstrip("/")
-    prefix = str(current_app.config.get("LMS_URL_PREFIX") or "").rstrip("/")
-    return f"{base}{prefix}{path}"
-
-
 def issuer(material: signing.SigningMaterial) -> credentials.Issuer:
-    return credentials.Issuer(id=public_url("/credentials/issuer"), name=str(current_app.config.get("LMS_INSTITUTION") or ""),
-                              url=public_url("/"), key_url=public_url(f"/credentials/keys/{credentials.key_id(material)}"))
+    return credentials.Issuer(id=absolute_url("certificates.issuer_profile"),
+                              name=str(current_app.config.get("LMS_INSTITUTION") or ""), url=base_url() + "/",
+                              key_url=absolute_url("certificates.public_key", kid=credentials.key_id(material)))
 
 
 def status_list_url(list_number: int) -> str:
-    return public_url(f"/credentials/status/{list_number}")
+    return absolute_url("certificates.status_list", list_number=list_number)
 
 
 def allocate_status_indexes(sess: Session, n: int) -> list[int]:
@@ -75,7 +70,7 @@ def criteria(course: Course) -> str:
 
 def skills(course: Course) -> list[tuple[str, str]]:
     """What the course covers: ``certificate.skills`` from course.yaml, else its modules."""
-    url = public_url(f"/courses/{course.slug}")
+    url = absolute_url("catalog.course_page", slug=course.slug)
     named = (course.certificate or {}).get("skills")
     if isinstance(named, list) and named:
         return [(str(s), f"{url}#skill-{i}") for i, s in enumerate(named, 1)]
@@ -88,7 +83,7 @@ def award(cert: Certificate, course: Course, verify_url: str) -> credentials.Awa
     index = cert.status_index
     return credentials.Award(
         code=cert.code, serial=cert.serial, holder_name=cert.holder_name, language=cert.language,
-        course_url=public_url(f"/courses/{course.slug}"), course_title=cert.course_title,
+        course_url=absolute_url("catalog.course_page", slug=course.slug), course_title=cert.course_title,
         course_summary=course.summary_in(cert.language).strip(), hours=cert.hours, criteria=narrative,
         skills=skills(course), completed_on=cert.completed_on, issued_at=cert.issued_at, verify_url=verify_url,
         status_list_url=status_list_url(status_list.list_of(index)) if index is not None else "",
@@ -142,5 +137,5 @@ def signer_summary() -> dict | None:
     if material is None:
         return None
     return {"name": material.certificate.subject.rfc4514_string(), "fingerprint": material.fingerprint(),
-            "certificate_url": public_url("/credentials/signing-certificate.pem"),
-            "jwks_url": public_url("/credentials/jwks.json")}
+            "certificate_url": absolute_url("certificates.signing_certificate"),
+            "jwks_url": absolute_url("certificates.jwks")}

@@ -1,7 +1,7 @@
 """certificates: Open Badges credential and its status-list index
 
 Revision ID: 5c3e9a1f7b20
-Revises: 2d7703df6814
+Revises: 4c8e2a9d1f07
 Create Date: 2026-12-01 23:40:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '5c3e9a1f7b20'
-down_revision = '2d7703df6814'
+down_revision = '4c8e2a9d1f07'
 branch_labels = None
 depends_on = None
 
