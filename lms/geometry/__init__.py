@@ -45,7 +45,7 @@ __all__ = [
 
 
 def load_mesh(source, filename=None, limits=None) -> Mesh:
-    from .loaders import load_mesh as _load
+    from .exchange import load_mesh as _load
 
     return _load(source, filename=filename, limits=limits)
 
