@@ -69,7 +69,7 @@ def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: A
     if size == 0:
         raise SubmissionError("The file is empty.")
     display_name = _display_name(filename)
-    fmt = geometry.detect_format(head, display_name)
+    fmt = geometry.detect_format(head, display_name, size=size)
     allowed = [f.lower() for f in assignment.requirements.get("formats") or geometry.FORMATS]
     if fmt is None:
         raise SubmissionError("This file is not a 3D model we can read. Upload %(formats)s.", 415,

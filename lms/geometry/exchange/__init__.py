@@ -79,7 +79,7 @@ def open_source(source, filename: str | None, limits: Limits) -> Source:
 
 
 def _detect(src: Source, filename: str | None) -> str:
-    fmt_ = detect_format(src.head, src.name)
+    fmt_ = detect_format(src.head, src.name, size=src.size)
     ext_fmt = extension_format(filename)
     if fmt_ is None:
         if ext_fmt:

@@ -20,10 +20,11 @@ RECORD = np.dtype([("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")])
 CHUNK = 262_144  # facets per read when streaming a binary STL from disk
 NO_TRIANGLES = N_("%(file)s contains no triangles")
 
-_FACET = re.compile(rb"\bfacet\b")
-_FACET_NORMAL = re.compile(rb"\bfacet\s+normal\b")
-_END_FACET = re.compile(rb"\bendfacet\b")
-_NUMBER = rb"([-+0-9.eE]+|nan|inf)"
+# keywords in any case: admesh's own sample block.stl is written in upper case
+_FACET = re.compile(rb"\bfacet\b", re.I)
+_FACET_NORMAL = re.compile(rb"\bfacet\s+normal\b", re.I)
+_END_FACET = re.compile(rb"\bendfacet\b", re.I)
+_NUMBER = rb"([-+]?(?:nan|inf(?:inity)?)|[-+0-9.eE]+)"  # the words first: "-" alone is no number
 _VERTEX = re.compile(rb"vertex\s+" + rb"\s+".join([_NUMBER] * 3), re.I)
 
 
