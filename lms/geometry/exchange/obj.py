@@ -1,26 +1,202 @@
-"""Wavefront OBJ: references and counts are checked here, then trimesh decodes the file."""
+"""Wavefront OBJ: vertices (``v``) and faces (``f``); normals, texture coordinates, groups,
+materials, lines and curves are skipped.
+
+Face indices count from 1; a negative index counts back from the last vertex
+read so far (-1 is the vertex just above the face), as the OBJ specification
+says; 0 is no vertex and is refused.  Polygons are split into triangle fans.
+
+Parsing is vectorised (no Python loop per line): the file becomes a numpy
+table of lines, the ``v`` and ``f`` lines are gathered into two blocks of
+text, and numpy reads the numbers and does the index arithmetic.
+"""
 
 from __future__ import annotations
 
 import re
 
-from ..errors import ExternalReferenceError
-from .common import EXTERNAL_REFERENCE, ModelData, Source, check_faces, check_vertices, unsafe_reference
-from .via_trimesh import concatenate, decode
+import numpy as np
+
+from ..errors import CorruptFileError, ExternalReferenceError
+from ..i18n import N_
+from .common import EXTERNAL_REFERENCE, ModelData, Source, check_faces, check_finite, check_vertices, unsafe_reference
+
+_MTLLIB = re.compile(rb"^[ \t]*mtllib[ \t]+([^\r\n]*)", re.M)
+_LEADING_SPACE = re.compile(rb"^[ \t]+", re.M)
+_COMMENT = re.compile(rb"#[^\n]*")
+_SLASH_TAIL = re.compile(rb"/\S*")  # "7/3/2" -> "7": texture and normal references are not needed
+_SPACE = np.zeros(256, bool)
+_SPACE[[9, 10, 11, 12, 13, 32]] = True  # what bytes.split() splits on
 
 
 def read(src: Source) -> ModelData:
-    data = src.read_all()
-    for m in re.finditer(rb"^[ \t]*mtllib[ \t]+([^\r\n]*)", data, re.M):
-        ref = m.group(1).decode("utf-8", "replace").strip()
-        if unsafe_reference(ref):
-            raise ExternalReferenceError(EXTERNAL_REFERENCE, file=src.name, ref=ref[:200])
-    check_vertices(src.name, len(re.findall(rb"^[ \t]*v[ \t]", data, re.M)), src.limits)
-    # a polygon of n corners makes n-2 triangles; count corners cheaply
-    nf = 0
-    for line in re.findall(rb"^[ \t]*f[ \t]([^\r\n]*)", data, re.M):
-        nf += max(len(line.split()) - 2, 1)
-        if nf > src.limits.max_faces:
-            break
-    check_faces(src.name, nf, src.limits)
-    return concatenate(src.name, decode(src.name, "obj", data))
+    data = _plain_lines(src.name, src.read_all())
+    lines = _Lines(data)
+    vertex_lines, face_lines = lines.of_kind(b"v"), lines.of_kind(b"f")
+    check_vertices(src.name, len(vertex_lines), src.limits)
+    corners, indices = _face_indices(src.name, lines.block(face_lines), face_lines)
+    check_faces(src.name, int(np.maximum(corners - 2, 0).sum()), src.limits)
+    vertices = _vertices(src.name, lines.block(vertex_lines), vertex_lines)
+    above = np.searchsorted(vertex_lines, face_lines)  # vertices defined before each face
+    zero_based = _resolve(src.name, corners, indices, above, face_lines, len(vertices))
+    model = ModelData(vertices, _fans(corners, zero_based))
+    check_finite(src.name, model)  # numbered as in the file, before unused vertices go
+    return _without_unused_vertices(model)
+
+
+def _plain_lines(name: str, data: bytes) -> bytes:
+    """The file with its material references checked and its indentation removed."""
+    if b"mtllib" in data:
+        for m in _MTLLIB.finditer(data):
+            ref = m.group(1).decode("utf-8", "replace").strip()
+            if unsafe_reference(ref):
+                raise ExternalReferenceError(EXTERNAL_REFERENCE, file=name, ref=ref[:200])
+    if b"\n " in data or b"\n\t" in data or data[:1] in (b" ", b"\t"):
+        data = _LEADING_SPACE.sub(b"", data)
+    return data
+
+
+class _Lines:
+    """The file as a table of lines: where each starts and how long it is (newline included)."""
+
+    def __init__(self, data: bytes):
+        self.raw = np.frombuffer(data, np.uint8)
+        self.starts = np.concatenate([[0], np.flatnonzero(self.raw == 10) + 1])
+        self.lengths = np.diff(self.starts, append=len(self.raw))
+        # a line "v ..." has the keyword's letter first and a space or tab second
+        long_enough = self.lengths >= 2
+        self.first = np.zeros(len(self.starts), np.uint8)
+        self.first[long_enough] = self.raw[self.starts[long_enough]]
+        second = self.raw[self.starts[long_enough] + 1]
+        self.first[long_enough] *= (second == 32) | (second == 9)
+
+    def of_kind(self, keyword: bytes) -> np.ndarray:
+        """0-based numbers of the lines that begin with *keyword* and a space or tab."""
+        return np.flatnonzero(self.first == keyword[0])
+
+    def block(self, numbers: np.ndarray) -> bytes:
+        """The given lines joined, each ending in a newline, their keyword blanked out."""
+        if not len(numbers):
+            return b""
+        starts, lengths = self.starts[numbers], self.lengths[numbers]
+        edges = np.zeros(len(self.raw) + 1, np.int8)
+        edges[starts] = 1
+        edges[starts + lengths] -= 1  # where one chosen line ends and the next begins: 1 - 1
+        chosen = self.raw[np.cumsum(edges[:-1], dtype=np.int8) > 0]
+        chosen[np.cumsum(lengths) - lengths] = 32  # the keyword becomes a space
+        out = chosen.tobytes()
+        return out if out.endswith(b"\n") else out + b"\n"
+
+
+def _token_counts(block: bytes) -> np.ndarray:
+    """Whitespace-separated tokens on each newline-terminated line of *block*."""
+    raw = np.frombuffer(block, np.uint8)
+    space = _SPACE[raw]
+    starts = ~space
+    starts[1:] &= space[:-1]
+    line_edges = np.concatenate([[0], np.flatnonzero(raw == 10) + 1])  # the block ends in a newline
+    return np.diff(np.searchsorted(np.flatnonzero(starts), line_edges))
+
+
+def _vertices(name: str, block: bytes, line_numbers: np.ndarray) -> np.ndarray:
+    """(V, 3) float64: the first three numbers of each ``v`` line (a weight or a colour may follow)."""
+    if not block:
+        return np.zeros((0, 3))
+    if b"#" in block:
+        block = _COMMENT.sub(b"", block)
+    counts = _token_counts(block)
+    short = np.flatnonzero(counts < 3)
+    if len(short):
+        raise CorruptFileError(N_("%(file)s, line %(line)s: a vertex needs three coordinates"),
+                               file=name, line=int(line_numbers[short[0]]) + 1)
+    values = _numbers(block, np.float64, counts.sum())
+    if values is None:
+        bad = next((i for i, row in enumerate(block.split(b"\n")) if not _all_numbers(row, float)), 0)
+        raise CorruptFileError(N_("%(file)s, line %(line)s: a vertex coordinate is not a number"),
+                               file=name, line=int(line_numbers[bad]) + 1)
+    if (counts == 3).all():
+        return values.reshape(-1, 3)
+    first = np.cumsum(counts) - counts
+    return values[first[:, None] + np.arange(3)]
+
+
+def _face_indices(name: str, block: bytes, line_numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Corners per ``f`` line and every vertex index as written (1-based or negative)."""
+    if not block:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if b"#" in block:
+        block = _COMMENT.sub(b"", block)
+    if b"/" in block:
+        block = _SLASH_TAIL.sub(b"", block)
+    corners = _token_counts(block)
+    indices = _numbers(block, np.int64, corners.sum())
+    if indices is None:
+        ref = next((t for t in block.split() if not _all_numbers(t, int)), b"?")
+        raise CorruptFileError(N_("%(file)s: a face refers to %(ref)s, which is not a vertex number"),
+                               file=name, ref=ref.decode("utf-8", "replace")[:40])
+    return corners, indices
+
+
+def _numbers(block: bytes, dtype, expected: int) -> np.ndarray | None:
+    """All whitespace-separated numbers of *block*, or None unless every token is one."""
+    try:
+        values = np.fromstring(block, dtype=dtype, sep=" ")
+    except ValueError:
+        return None
+    return values if len(values) == expected else None
+
+
+def _all_numbers(text: bytes, kind) -> bool:
+    try:
+        [kind(t) for t in text.split()]
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(name: str, corners, indices, above, line_numbers, total: int) -> np.ndarray:
+    """0-based vertex indices; a negative index counts back from the vertices above its face."""
+    face_of = np.repeat(np.arange(len(corners)), corners)
+
+    def line(k) -> int:
+        return int(line_numbers[face_of[k]]) + 1
+
+    zero = np.flatnonzero(indices == 0)
+    if len(zero):
+        raise CorruptFileError(N_("%(file)s, line %(line)s: a face refers to vertex 0; OBJ vertex numbers start at 1"),
+                               file=name, line=line(zero[0]))
+    resolved = indices - 1
+    negative = indices < 0
+    resolved[negative] = above[face_of[negative]] + indices[negative]
+    bad = np.flatnonzero(negative & (resolved < 0))
+    if len(bad):
+        k = bad[0]
+        raise CorruptFileError(
+            N_("%(file)s, line %(line)s: a face refers to vertex %(index)s but only %(count)s vertices "
+               "are defined above it"),
+            file=name, line=line(k), index=int(indices[k]), count=int(above[face_of[k]]))
+    bad = np.flatnonzero(resolved >= total)
+    if len(bad):
+        k = bad[0]
+        raise CorruptFileError(
+            N_("%(file)s, line %(line)s: a face refers to vertex %(index)s but the file has %(count)s vertices"),
+            file=name, line=line(k), index=int(indices[k]), count=total)
+    return resolved
+
+
+def _fans(corners: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """(F, 3) triangles: polygon (a, b, c, d, ...) -> (a, b, c), (a, c, d), ...; lines and points are dropped."""
+    triangles = np.maximum(corners - 2, 0)
+    first = np.cumsum(corners) - corners  # where each polygon's indices start
+    polygon = np.repeat(np.arange(len(corners)), triangles)
+    k = np.arange(int(triangles.sum())) - np.repeat(np.cumsum(triangles) - triangles, triangles)
+    a = first[polygon]
+    return np.stack([indices[a], indices[a + k + 1], indices[a + k + 2]], axis=1)
+
+
+def _without_unused_vertices(model: ModelData) -> ModelData:
+    used = np.zeros(len(model.vertices), bool)
+    used[model.faces] = True
+    if used.all():
+        return model
+    new_index = np.cumsum(used) - 1
+    return ModelData(model.vertices[used], new_index[model.faces], model.meta, model.warnings)
