@@ -1,7 +1,9 @@
 """glTF 2.0 binary (GLB): the JSON chunk is checked here, then trimesh decodes the buffers.
 
 External buffers and images are refused, and the declared accessor counts are
-checked against the limits before anything is decoded.
+checked against the limits before anything is decoded.  glTF fixes its units
+and axes (metres, +Y up, +Z towards the viewer); after the node transforms the
+model is turned into millimetres with Z up, like every other format.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ from __future__ import annotations
 import json
 import struct
 
+import numpy as np
+
 from ..errors import CorruptFileError, CountMismatchError, ExternalReferenceError, TruncatedFileError
 from ..i18n import N_
 from .common import EXTERNAL_REFERENCE, ModelData, Source, check_faces, check_vertices
 from .via_trimesh import concatenate, decode
+
 
 
 def read(src: Source) -> ModelData:
@@ -22,7 +27,19 @@ def read(src: Source) -> ModelData:
     nverts, nfaces = _declared_counts(doc)
     check_vertices(src.name, nverts, src.limits)
     check_faces(src.name, nfaces, src.limits)
-    return concatenate(src.name, decode(src.name, "glb", data))
+    model = concatenate(src.name, decode(src.name, "glb", data))
+    model.vertices = to_mm_z_up(model.vertices)
+    model.meta.update(file_unit="meter", up_axis="+Y")
+    return model
+
+
+def to_mm_z_up(vertices: np.ndarray) -> np.ndarray:
+    """(x, y, z) in glTF metres -> (x, -z, y) in mm: a quarter turn about X, so faces keep their winding.
+
+    Axes are swapped rather than multiplied by a matrix, so an infinite coordinate stays where it was.
+    """
+    x, y, z = vertices.T
+    return np.stack([x, -z, y], axis=1) * 1000.0
 
 
 def _json_chunk(name: str, data: bytes) -> dict:
