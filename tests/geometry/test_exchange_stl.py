@@ -57,3 +57,14 @@ def test_ascii_stl_with_no_facets_says_so():
     with pytest.raises(EmptyModelError) as exc:
         load_mesh(b"solid nothing\nendsolid nothing\n", "nothing.stl")
     assert str(exc.value) == "nothing.stl contains no triangles"
+
+
+def test_ascii_stl_in_any_layout_reads_the_same():
+    # keywords and numbers are tokens: one facet per line, or the whole solid on one line
+    data = ascii_stl(*cube20())
+    one_line = b" ".join(data.split()) + b"\n"
+    facet_lines = data.replace(b"\n    ", b" ").replace(b"\n      ", b" ").replace(b"\n  endfacet", b" endfacet")
+    for variant in (one_line, facet_lines, data.replace(b"\n", b"\r\n")):
+        mesh = load_mesh(variant, "layout.stl")
+        assert (mesh.face_count, mesh.vertex_count) == (12, 8)
+        np.testing.assert_allclose(mesh.bounds, [[0, 0, 0], [20, 20, 20]])

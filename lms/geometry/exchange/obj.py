@@ -19,13 +19,12 @@ import numpy as np
 from ..errors import CorruptFileError, ExternalReferenceError
 from ..i18n import N_
 from .common import EXTERNAL_REFERENCE, ModelData, Source, check_faces, check_finite, check_vertices, unsafe_reference
+from .text import numbers, token_counts
 
 _MTLLIB = re.compile(rb"^[ \t]*mtllib[ \t]+([^\r\n]*)", re.M)
 _LEADING_SPACE = re.compile(rb"^[ \t]+", re.M)
 _COMMENT = re.compile(rb"#[^\n]*")
 _SLASH_TAIL = re.compile(rb"/\S*")  # "7/3/2" -> "7": texture and normal references are not needed
-_SPACE = np.zeros(256, bool)
-_SPACE[[9, 10, 11, 12, 13, 32]] = True  # what bytes.split() splits on
 
 
 def read(src: Source) -> ModelData:
@@ -73,11 +72,11 @@ class _Lines:
         """0-based numbers of the lines that begin with *keyword* and a space or tab."""
         return np.flatnonzero(self.first == keyword[0])
 
-    def block(self, numbers: np.ndarray) -> bytes:
-        """The given lines joined, each ending in a newline, their keyword blanked out."""
-        if not len(numbers):
+    def block(self, which: np.ndarray) -> bytes:
+        """The lines numbered *which* joined, each ending in a newline, their keyword blanked out."""
+        if not len(which):
             return b""
-        starts, lengths = self.starts[numbers], self.lengths[numbers]
+        starts, lengths = self.starts[which], self.lengths[which]
         edges = np.zeros(len(self.raw) + 1, np.int8)
         edges[starts] = 1
         edges[starts + lengths] -= 1  # where one chosen line ends and the next begins: 1 - 1
@@ -87,28 +86,18 @@ class _Lines:
         return out if out.endswith(b"\n") else out + b"\n"
 
 
-def _token_counts(block: bytes) -> np.ndarray:
-    """Whitespace-separated tokens on each newline-terminated line of *block*."""
-    raw = np.frombuffer(block, np.uint8)
-    space = _SPACE[raw]
-    starts = ~space
-    starts[1:] &= space[:-1]
-    line_edges = np.concatenate([[0], np.flatnonzero(raw == 10) + 1])  # the block ends in a newline
-    return np.diff(np.searchsorted(np.flatnonzero(starts), line_edges))
-
-
 def _vertices(name: str, block: bytes, line_numbers: np.ndarray) -> np.ndarray:
     """(V, 3) float64: the first three numbers of each ``v`` line (a weight or a colour may follow)."""
     if not block:
         return np.zeros((0, 3))
     if b"#" in block:
         block = _COMMENT.sub(b"", block)
-    counts = _token_counts(block)
+    counts = token_counts(block)
     short = np.flatnonzero(counts < 3)
     if len(short):
         raise CorruptFileError(N_("%(file)s, line %(line)s: a vertex needs three coordinates"),
                                file=name, line=int(line_numbers[short[0]]) + 1)
-    values = _numbers(block, np.float64, counts.sum())
+    values = numbers(block, np.float64, counts.sum())
     if values is None:
         bad = next((i for i, row in enumerate(block.split(b"\n")) if not _all_numbers(row, float)), 0)
         raise CorruptFileError(N_("%(file)s, line %(line)s: a vertex coordinate is not a number"),
@@ -127,22 +116,13 @@ def _face_indices(name: str, block: bytes, line_numbers: np.ndarray) -> tuple[np
         block = _COMMENT.sub(b"", block)
     if b"/" in block:
         block = _SLASH_TAIL.sub(b"", block)
-    corners = _token_counts(block)
-    indices = _numbers(block, np.int64, corners.sum())
+    corners = token_counts(block)
+    indices = numbers(block, np.int64, corners.sum())
     if indices is None:
         ref = next((t for t in block.split() if not _all_numbers(t, int)), b"?")
         raise CorruptFileError(N_("%(file)s: a face refers to %(ref)s, which is not a vertex number"),
                                file=name, ref=ref.decode("utf-8", "replace")[:40])
     return corners, indices
-
-
-def _numbers(block: bytes, dtype, expected: int) -> np.ndarray | None:
-    """All whitespace-separated numbers of *block*, or None unless every token is one."""
-    try:
-        values = np.fromstring(block, dtype=dtype, sep=" ")
-    except ValueError:
-        return None
-    return values if len(values) == expected else None
 
 
 def _all_numbers(text: bytes, kind) -> bool:

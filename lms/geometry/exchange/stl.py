@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import CorruptFileError, CountMismatchError, EmptyModelError, TruncatedFileError
 from ..i18n import N_
 from .common import ModelData, Source, check_faces
+from .text import numbers, token_counts
 
 RECORD = np.dtype([("n", "<f4", 3), ("v", "<f4", (3, 3)), ("a", "<u2")])
 CHUNK = 262_144  # facets per read when streaming a binary STL from disk
@@ -23,9 +24,9 @@ NO_TRIANGLES = N_("%(file)s contains no triangles")
 # keywords in any case: admesh's own sample block.stl is written in upper case
 _FACET = re.compile(rb"\bfacet\b", re.I)
 _FACET_NORMAL = re.compile(rb"\bfacet\s+normal\b", re.I)
-_END_FACET = re.compile(rb"\bendfacet\b", re.I)
 _NUMBER = rb"([-+]?(?:nan|inf(?:inity)?)|[-+0-9.eE]+)"  # the words first: "-" alone is no number
 _VERTEX = re.compile(rb"vertex\s+" + rb"\s+".join([_NUMBER] * 3), re.I)
+_VERTEX_LINE = re.compile(rb"vertex([^\r\n]*)")  # on lower-cased text: what follows each keyword
 
 
 def binary_size(head: bytes) -> int | None:
@@ -103,21 +104,44 @@ def _records(src: Source, count: int):
 
 def read_ascii(src: Source) -> ModelData:
     data = src.read_all()
-    facets = len(_END_FACET.findall(data))
+    lower = data.lower()
+    facets = lower.count(b"endfacet")
     check_faces(src.name, facets, src.limits)
-    values = _VERTEX.findall(data)
-    if len(values) != facets * 3:
+    corners = _vertex_lines(lower)
+    if corners is None:  # an unusual layout: find the vertices token by token
+        corners = _vertex_tokens(src.name, data)
+    if len(corners) != facets * 3:
         raise CountMismatchError(
             N_("%(file)s: ASCII STL has %(facets)s facets but %(vertices)s vertices "
                "(3 per facet expected); the file is damaged or truncated"),
-            file=src.name, facets=facets, vertices=len(values))
+            file=src.name, facets=facets, vertices=len(corners))
     if facets == 0:
         raise EmptyModelError(NO_TRIANGLES, file=src.name)
-    try:
-        corners = np.array(values, dtype=np.float64).reshape(-1, 3)
-    except ValueError:
-        raise CorruptFileError(N_("%(file)s: ASCII STL contains a coordinate that is not a number"),
-                               file=src.name) from None
     # ASCII coordinates are decimal; round-trip through float32 like binary STL so
     # exact vertex matching behaves the same for both encodings
     return ModelData(corners.astype(np.float32), meta={"stl_kind": "ascii"})
+
+
+def _vertex_lines(lower: bytes) -> np.ndarray | None:
+    """(3F, 3) corners when every ``vertex`` keyword has exactly three numbers after it on its line, else None.
+
+    The common layout, read without a Python object per number: the lines are
+    gathered into one block and numpy parses it.
+    """
+    rows = _VERTEX_LINE.findall(lower)
+    if len(rows) != lower.count(b"vertex"):
+        return None
+    block = b"\n".join(rows) + b"\n"
+    counts = token_counts(block)
+    if not (counts == 3).all():
+        return None
+    values = numbers(block, np.float64, 3 * len(rows))
+    return None if values is None else values.reshape(-1, 3)
+
+
+def _vertex_tokens(name: str, data: bytes) -> np.ndarray:
+    try:
+        return np.array(_VERTEX.findall(data), dtype=np.float64).reshape(-1, 3)
+    except ValueError:
+        raise CorruptFileError(N_("%(file)s: ASCII STL contains a coordinate that is not a number"),
+                               file=name) from None
