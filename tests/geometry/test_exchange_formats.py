@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lms.geometry import analyse, load_mesh
+from lms.geometry import CorruptFileError, analyse, load_mesh
 
 from exchange_files import WRITERS, cube20, t_part, write
 
@@ -36,3 +36,32 @@ def test_t_part_height_and_overhang_in_every_format(kind):
     assert report["extents_mm"] == pytest.approx([30, 10, 30], abs=1e-4)
     assert report["volume_mm3"] == pytest.approx(5000, rel=1e-6)
     assert report["overhang_area_mm2"] == pytest.approx(200, rel=1e-4)
+
+
+OFF_LAYOUTS = {
+    "counts on the keyword line": "OFF 4 2 0\n0 0 0\n10 0 0\n0 10 0\n0 0 10\n3 0 1 2\n3 0 1 3\n",
+    "comments and blank lines": "OFF\n\n# counts\n4 2 0\n0 0 0 # origin\n10 0 0\n\n0 10 0\n0 0 10\n3 0 1 2\n3 0 1 3 # last\n",
+    "colours after positions and faces": "COFF\n4 2 0\n0 0 0 255 0 0 255\n10 0 0 0 255 0 255\n0 10 0 0 0 255 255\n"
+                                         "0 0 10 9 9 9 9\n3 0 1 2 0.5 0.2 0.1\n3 0 1 3 1 0 0\n",
+    "CRLF": "OFF\r\n4 2 0\r\n0 0 0\r\n10 0 0\r\n0 10 0\r\n0 0 10\r\n3 0 1 2\r\n3 0 1 3\r\n",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(OFF_LAYOUTS))
+def test_off_layouts_read_the_same(layout):
+    mesh = load_mesh(OFF_LAYOUTS[layout].encode(), "two.off")
+    assert (mesh.face_count, mesh.vertex_count) == (2, 4)
+    np.testing.assert_allclose(mesh.bounds, [[0, 0, 0], [10, 10, 10]])
+    corners = sorted(map(tuple, mesh.vertices[mesh.faces[0]].tolist()))
+    assert corners == [(0, 0, 0), (0, 10, 0), (10, 0, 0)]
+
+
+@pytest.mark.parametrize("body,words", [
+    ("0 0 0\n10 0\n0 10 0\n3 0 1 2\n", "three numbers"),
+    ("0 0 0\n10 0 0\n0 10 0\n4 0 1 2\n", "corner count"),
+    ("0 0 0\n10 0 0\n0 10 0\n3 0 1 5\n", "does not exist"),
+])
+def test_off_damage_is_named(body, words):
+    with pytest.raises(CorruptFileError) as exc:
+        load_mesh(("OFF\n3 1 0\n" + body).encode(), "bad.off")
+    assert words in str(exc.value) and "bad.off" in str(exc.value)

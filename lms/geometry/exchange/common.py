@@ -115,3 +115,16 @@ def unsafe_reference(ref: str) -> bool:
         return True
     parts = re.split(r"[\\/]", ref)
     return ".." in parts
+
+
+def fan_triangles(corners: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """(F, 3) triangles from polygons given as corner counts and their indices, one after another.
+
+    Polygon (a, b, c, d, ...) -> (a, b, c), (a, c, d), ...; polygons of fewer than three corners are dropped.
+    """
+    triangles = np.maximum(corners - 2, 0)
+    first = np.cumsum(corners) - corners  # where each polygon's indices start
+    polygon = np.repeat(np.arange(len(corners)), triangles)
+    k = np.arange(int(triangles.sum())) - np.repeat(np.cumsum(triangles) - triangles, triangles)
+    a = first[polygon]
+    return np.stack([indices[a], indices[a + k + 1], indices[a + k + 2]], axis=1)

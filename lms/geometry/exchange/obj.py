@@ -18,8 +18,10 @@ import numpy as np
 
 from ..errors import CorruptFileError, ExternalReferenceError
 from ..i18n import N_
-from .common import EXTERNAL_REFERENCE, ModelData, Source, check_faces, check_finite, check_vertices, unsafe_reference
-from .text import numbers, token_counts
+from .common import (
+    EXTERNAL_REFERENCE, ModelData, Source, check_faces, check_finite, check_vertices, fan_triangles, unsafe_reference,
+)
+from .text import LineTable, first_three, numbers, token_counts
 
 _MTLLIB = re.compile(rb"^[ \t]*mtllib[ \t]+([^\r\n]*)", re.M)
 _LEADING_SPACE = re.compile(rb"^[ \t]+", re.M)
@@ -29,15 +31,15 @@ _SLASH_TAIL = re.compile(rb"/\S*")  # "7/3/2" -> "7": texture and normal referen
 
 def read(src: Source) -> ModelData:
     data = _plain_lines(src.name, src.read_all())
-    lines = _Lines(data)
-    vertex_lines, face_lines = lines.of_kind(b"v"), lines.of_kind(b"f")
+    lines = LineTable(data)
+    vertex_lines, face_lines = lines.keyword_lines(b"v"), lines.keyword_lines(b"f")
     check_vertices(src.name, len(vertex_lines), src.limits)
-    corners, indices = _face_indices(src.name, lines.block(face_lines), face_lines)
+    corners, indices = _face_indices(src.name, lines.block(face_lines, blank_first=True), face_lines)
     check_faces(src.name, int(np.maximum(corners - 2, 0).sum()), src.limits)
-    vertices = _vertices(src.name, lines.block(vertex_lines), vertex_lines)
+    vertices = _vertices(src.name, lines.block(vertex_lines, blank_first=True), vertex_lines)
     above = np.searchsorted(vertex_lines, face_lines)  # vertices defined before each face
     zero_based = _resolve(src.name, corners, indices, above, face_lines, len(vertices))
-    model = ModelData(vertices, _fans(corners, zero_based))
+    model = ModelData(vertices, fan_triangles(corners, zero_based))
     check_finite(src.name, model)  # numbered as in the file, before unused vertices go
     return _without_unused_vertices(model)
 
@@ -52,38 +54,6 @@ def _plain_lines(name: str, data: bytes) -> bytes:
     if b"\n " in data or b"\n\t" in data or data[:1] in (b" ", b"\t"):
         data = _LEADING_SPACE.sub(b"", data)
     return data
-
-
-class _Lines:
-    """The file as a table of lines: where each starts and how long it is (newline included)."""
-
-    def __init__(self, data: bytes):
-        self.raw = np.frombuffer(data, np.uint8)
-        self.starts = np.concatenate([[0], np.flatnonzero(self.raw == 10) + 1])
-        self.lengths = np.diff(self.starts, append=len(self.raw))
-        # a line "v ..." has the keyword's letter first and a space or tab second
-        long_enough = self.lengths >= 2
-        self.first = np.zeros(len(self.starts), np.uint8)
-        self.first[long_enough] = self.raw[self.starts[long_enough]]
-        second = self.raw[self.starts[long_enough] + 1]
-        self.first[long_enough] *= (second == 32) | (second == 9)
-
-    def of_kind(self, keyword: bytes) -> np.ndarray:
-        """0-based numbers of the lines that begin with *keyword* and a space or tab."""
-        return np.flatnonzero(self.first == keyword[0])
-
-    def block(self, which: np.ndarray) -> bytes:
-        """The lines numbered *which* joined, each ending in a newline, their keyword blanked out."""
-        if not len(which):
-            return b""
-        starts, lengths = self.starts[which], self.lengths[which]
-        edges = np.zeros(len(self.raw) + 1, np.int8)
-        edges[starts] = 1
-        edges[starts + lengths] -= 1  # where one chosen line ends and the next begins: 1 - 1
-        chosen = self.raw[np.cumsum(edges[:-1], dtype=np.int8) > 0]
-        chosen[np.cumsum(lengths) - lengths] = 32  # the keyword becomes a space
-        out = chosen.tobytes()
-        return out if out.endswith(b"\n") else out + b"\n"
 
 
 def _vertices(name: str, block: bytes, line_numbers: np.ndarray) -> np.ndarray:
@@ -102,10 +72,7 @@ def _vertices(name: str, block: bytes, line_numbers: np.ndarray) -> np.ndarray:
         bad = next((i for i, row in enumerate(block.split(b"\n")) if not _all_numbers(row, float)), 0)
         raise CorruptFileError(N_("%(file)s, line %(line)s: a vertex coordinate is not a number"),
                                file=name, line=int(line_numbers[bad]) + 1)
-    if (counts == 3).all():
-        return values.reshape(-1, 3)
-    first = np.cumsum(counts) - counts
-    return values[first[:, None] + np.arange(3)]
+    return first_three(values, counts)
 
 
 def _face_indices(name: str, block: bytes, line_numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,16 +128,6 @@ def _resolve(name: str, corners, indices, above, line_numbers, total: int) -> np
             N_("%(file)s, line %(line)s: a face refers to vertex %(index)s but the file has %(count)s vertices"),
             file=name, line=line(k), index=int(indices[k]), count=total)
     return resolved
-
-
-def _fans(corners: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """(F, 3) triangles: polygon (a, b, c, d, ...) -> (a, b, c), (a, c, d), ...; lines and points are dropped."""
-    triangles = np.maximum(corners - 2, 0)
-    first = np.cumsum(corners) - corners  # where each polygon's indices start
-    polygon = np.repeat(np.arange(len(corners)), triangles)
-    k = np.arange(int(triangles.sum())) - np.repeat(np.cumsum(triangles) - triangles, triangles)
-    a = first[polygon]
-    return np.stack([indices[a], indices[a + k + 1], indices[a + k + 2]], axis=1)
 
 
 def _without_unused_vertices(model: ModelData) -> ModelData:
