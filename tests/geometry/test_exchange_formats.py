@@ -65,3 +65,39 @@ def test_off_damage_is_named(body, words):
     with pytest.raises(CorruptFileError) as exc:
         load_mesh(("OFF\n3 1 0\n" + body).encode(), "bad.off")
     assert words in str(exc.value) and "bad.off" in str(exc.value)
+
+
+PLY_HEAD = "ply\nformat ascii 1.0\ncomment two triangles\n"
+PLY_LAYOUTS = {
+    "plain": "element vertex 4\nproperty float x\nproperty float y\nproperty float z\nelement face 2\n"
+             "property list uchar int vertex_indices\nend_header\n0 0 0\n10 0 0\n0 10 0\n0 0 10\n3 0 1 2\n3 0 1 3\n",
+    "properties around the positions and the list": (
+        "element vertex 4\nproperty float y\nproperty float x\nproperty uchar red\nproperty float z\n"
+        "element face 2\nproperty uchar flags\nproperty list uchar int vertex_index\nproperty float quality\n"
+        "end_header\n0 0 1 0\n0 10 1 0\n10 0 1 0\n0 0 1 10\n7 3 0 1 2 0.5\n7 3 0 1 3 0.25\n"),
+    "an edge element after the faces": (
+        "element vertex 4\nproperty float x\nproperty float y\nproperty float z\nelement face 2\n"
+        "property list uchar int vertex_indices\nelement edge 1\nproperty int vertex1\nproperty int vertex2\n"
+        "end_header\n0 0 0\n10 0 0\n0 10 0\n0 0 10\n3 0 1 2\n3 0 1 3\n0 1\n"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(PLY_LAYOUTS))
+def test_ascii_ply_layouts_read_the_same(layout):
+    mesh = load_mesh((PLY_HEAD + PLY_LAYOUTS[layout]).encode(), "two.ply")
+    assert (mesh.face_count, mesh.vertex_count) == (2, 4)
+    np.testing.assert_allclose(mesh.bounds, [[0, 0, 0], [10, 10, 10]])
+    corners = sorted(map(tuple, mesh.vertices[mesh.faces[0]].tolist()))
+    assert corners == [(0, 0, 0), (0, 10, 0), (10, 0, 0)]
+
+
+@pytest.mark.parametrize("old,new,words", [
+    ("\n10 0 0\n", "\n10 0\n", "vertex line does not match"),
+    ("\n3 0 1 3\n", "\n4 0 1 3\n", "face line does not match"),
+    ("\n3 0 1 3\n", "\n3 0 1 7\n", "does not exist"),
+])
+def test_ascii_ply_damage_is_named(old, new, words):
+    data = (PLY_HEAD + PLY_LAYOUTS["plain"]).replace(old, new, 1).encode()
+    with pytest.raises(CorruptFileError) as exc:
+        load_mesh(data, "bad.ply")
+    assert words in str(exc.value) and "bad.ply" in str(exc.value)

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import CorruptFileError, TruncatedFileError
 from ..i18n import N_
 from .common import ModelData, Source, check_faces, check_vertices, fan_triangles
-from .text import LineTable, first_three, numbers, token_counts
+from .text import LineTable, first_three, numbers, token_counts, whole_or_fractional_numbers
 from .via_trimesh import concatenate, decode
 
 _COMMENT = re.compile(rb"#[^\n]*")
@@ -64,8 +64,8 @@ def _check_counts(src: Source, data: bytes, tokens: list[str]) -> tuple[int, int
 def _read_plain(src: Source, data: bytes, nv: int, nf: int) -> ModelData:
     if b"#" in data:
         data = _COMMENT.sub(b"", data)
-    table = LineTable(data if data.endswith(b"\n") else data + b"\n")
-    per_line = token_counts(table.block(np.arange(len(table.starts))))
+    data = data if data.endswith(b"\n") else data + b"\n"
+    table, per_line = LineTable(data), token_counts(data)
     lines = np.flatnonzero(per_line > 0)  # blank lines carry nothing
     first_data = 1 if per_line[lines[0]] >= 3 else 2  # the counts may follow "OFF" on its line
     vertex_lines = lines[first_data:first_data + nv]
@@ -91,7 +91,7 @@ def _vertices(name: str, block: bytes, counts: np.ndarray) -> np.ndarray:
 
 def _polygons(name: str, block: bytes, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Corners per face and their indices, one face after another (a colour after them is skipped)."""
-    values = numbers(block, np.float64, int(counts.sum()))  # colours may be fractions
+    values = whole_or_fractional_numbers(block, int(counts.sum()))  # colours may be fractions
     first = np.cumsum(counts) - counts
     corners = values[first] if values is not None else None
     if corners is None or (corners < 0).any() or (corners > counts - 1).any() or (corners % 1).any():
