@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.test_assignments import upload, wait_done
-from tests.test_uploads_hostile import learner  # noqa: F401  (fixture)
+from tests.hostile.test_uploads_hostile import learner  # noqa: F401  (fixture)
 
 from exchange_files import binary_stl, cube20
 
