@@ -26,6 +26,8 @@ def _zip_name_ok(nm: str, limits: Limits) -> bool:
 
 
 class ZipReader:
+    """The entries of a ZIP archive, every one checked before anything is inflated."""
+
     def __init__(self, name: str, data: bytes, limits: Limits):
         self.name = name
         self.limits = limits
@@ -38,36 +40,39 @@ class ZipReader:
         if len(infos) > limits.max_zip_entries:
             raise ArchiveError(N_("%(file)s: the 3MF archive has %(count)s entries; the limit is %(limit)s"),
                                file=name, count=len(infos), limit=limits.max_zip_entries)
-        total = 0
-        total_compressed = 0
-        self.infos = {}
         for info in infos:
-            if not _zip_name_ok(info.filename, limits):
-                raise ArchiveError(N_("%(file)s: the 3MF archive contains an unsafe entry name %(entry)r"),
-                                   file=name, entry=info.filename[:100])
-            if info.flag_bits & 0x1:
-                raise ArchiveError(N_("%(file)s: the 3MF archive contains an encrypted entry %(entry)r"),
-                                   file=name, entry=info.filename[:100])
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise ArchiveError(N_("%(file)s: the 3MF entry %(entry)r uses an unsupported compression"),
-                                   file=name, entry=info.filename[:100])
-            total += info.file_size
-            total_compressed += info.compress_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > 1024 * 1024 and ratio > limits.max_zip_ratio:
-                raise ZipBombError(
-                    N_("%(file)s: the 3MF entry %(entry)r expands %(ratio)s times; the limit is %(limit)s"),
-                    file=name, entry=info.filename[:100], ratio=fmt(ratio, 0), limit=fmt(limits.max_zip_ratio, 0))
-            self.infos[info.filename] = info
+            self._check_entry(info)
+        self._check_totals(sum(i.file_size for i in infos), sum(i.compress_size for i in infos))
+        self.infos = {info.filename: info for info in infos}
+        self.budget = limits.max_zip_uncompressed
+
+    def _check_entry(self, info: zipfile.ZipInfo) -> None:
+        name, entry, limits = self.name, info.filename[:100], self.limits
+        if not _zip_name_ok(info.filename, limits):
+            raise ArchiveError(N_("%(file)s: the 3MF archive contains an unsafe entry name %(entry)r"),
+                               file=name, entry=entry)
+        if info.flag_bits & 0x1:
+            raise ArchiveError(N_("%(file)s: the 3MF archive contains an encrypted entry %(entry)r"),
+                               file=name, entry=entry)
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ArchiveError(N_("%(file)s: the 3MF entry %(entry)r uses an unsupported compression"),
+                               file=name, entry=entry)
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 1024 * 1024 and ratio > limits.max_zip_ratio:
+            raise ZipBombError(
+                N_("%(file)s: the 3MF entry %(entry)r expands %(ratio)s times; the limit is %(limit)s"),
+                file=name, entry=entry, ratio=fmt(ratio, 0), limit=fmt(limits.max_zip_ratio, 0))
+
+    def _check_totals(self, total: int, compressed: int) -> None:
+        limits = self.limits
         if total > limits.max_zip_uncompressed:
             raise ZipBombError(
                 N_("%(file)s: the 3MF archive would expand to %(size_mb)s MB; the limit is %(limit_mb)s MB"),
-                file=name, size_mb=_mb(total), limit_mb=_mb(limits.max_zip_uncompressed))
-        if total > 1024 * 1024 and total / max(total_compressed, 1) > limits.max_zip_ratio:
+                file=self.name, size_mb=_mb(total), limit_mb=_mb(limits.max_zip_uncompressed))
+        if total > 1024 * 1024 and total / max(compressed, 1) > limits.max_zip_ratio:
             raise ZipBombError(
                 N_("%(file)s: the 3MF archive expands %(ratio)s times; the limit is %(limit)s"),
-                file=name, ratio=fmt(total / max(total_compressed, 1), 0), limit=fmt(limits.max_zip_ratio, 0))
-        self.budget = limits.max_zip_uncompressed
+                file=self.name, ratio=fmt(total / max(compressed, 1), 0), limit=fmt(limits.max_zip_ratio, 0))
 
     def has(self, entry: str) -> bool:
         return entry in self.infos

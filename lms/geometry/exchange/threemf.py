@@ -181,19 +181,14 @@ class _ThreeMF:
                     self._emit(sub, comp.get("objectid"), m, depth + 1)
 
     def _mesh(self, mesh_el):
-        verts_el = tris_el = None
-        for child in mesh_el:
-            tag = _local(child.tag)
-            if tag == "vertices":
-                verts_el = child
-            elif tag == "triangles":
-                tris_el = child
+        """``(vertices (V, 3), triangles (F, 3))`` of one ``<mesh>``, counted against the limits and checked."""
+        children = {_local(child.tag): child for child in mesh_el}
+        verts_el, tris_el = children.get("vertices"), children.get("triangles")
         if verts_el is None or tris_el is None:
             return np.zeros((0, 3)), np.zeros((0, 3), np.int64)
         nv = len(verts_el)
-        nf = len(tris_el)
         self.vertex_total += nv
-        self.face_total += nf
+        self.face_total += len(tris_el)
         check_vertices(self.name, self.vertex_total, self.limits)
         check_faces(self.name, self.face_total, self.limits)
         try:
@@ -202,8 +197,7 @@ class _ThreeMF:
         except (TypeError, ValueError):
             raise CorruptFileError(N_("%(file)s: a 3MF vertex or triangle has a missing or invalid value"),
                                    file=self.name) from None
-        verts = verts.reshape(-1, 3)
-        faces = faces.reshape(-1, 3)
+        verts, faces = verts.reshape(-1, 3), faces.reshape(-1, 3)
         if len(faces) and (faces.min() < 0 or faces.max() >= nv):
             raise CorruptFileError(
                 N_("%(file)s: a 3MF triangle refers to vertex %(index)s but the mesh has %(count)s vertices"),
