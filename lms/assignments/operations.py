@@ -121,7 +121,7 @@ def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: A
 def _accepted_format(assignment: Assignment, staged: Staged, display_name: str) -> str:
     if staged.size == 0:
         raise SubmissionError(N_("The file is empty."))
-    fmt = geometry.detect_format(staged.head, display_name)
+    fmt = geometry.detect_format(staged.head, display_name, size=staged.size)
     allowed = [f.lower() for f in assignment.requirements.get("formats") or geometry.FORMATS]
     if fmt is None:
         raise SubmissionError(N_("This file is not a 3D model we can read. Upload %(formats)s."), 415,
