@@ -18,7 +18,7 @@ DEFAULTS: dict[str, object] = {
     "LMS_CERT_RENDER_WORKERS": 0,
     "LMS_STORAGE_PATH": None,  # None: instance/storage
     "LMS_VENDOR_PATH": None,  # None: ./node_modules beside the project
-    "LMS_LANGUAGES": ["en", "ru", "ky"],
+    "LMS_LANGUAGES": ["en", "ru", "ky", "tr"],
     "LMS_DEFAULT_LANGUAGE": "ru",
     "LMS_LOGIN_MAX_FAILURES": 5,
     "LMS_LOGIN_LOCK_SECONDS": 300,
