@@ -9,7 +9,8 @@
 #   1. extract every marked string (babel.cfg) into messages.pot;
 #   2. merge it into ru, ky and tr (a new language is initialised the same way:
 #      add it to LANGS);
-#   3. compile the .mo files (git-ignored; scripts/setup.sh compiles them too);
+#   3. compile the .mo files (git-ignored; scripts/setup.sh and the package
+#      build, lms/translations/build_hook.py, compile them too);
 #   4. list per language how many messages are untranslated or fuzzy, and which.
 #
 # Then translate the listed messages in lms/translations/<lang>/LC_MESSAGES/
