@@ -225,7 +225,7 @@ def _register_optional_commands() -> None:
 
     for module, names in (
         ("lms.geometry.cli", ("check_command", "preview_command", "repair_command")),
-        ("lms.assignments.cli", ("completions", "storage")),
+        ("lms.assignments.cli", ("completions", "storage", "assignments")),
         ("lms.certificates.cli", ("certificates",)),
     ):
         mod = import_feature(module)

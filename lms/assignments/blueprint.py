@@ -14,11 +14,13 @@ from lms import db
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
+from lms.assignments import queries
 from lms.assignments.describe import describe_requirements, translate_result
-from lms.assignments.forms import GradeForm, ManualCompletionForm, UploadForm
+from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
 from lms.assignments.models import Completion, Grade, Notification, Submission
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang, load_course
+from lms.catalog.deadlines import course_zone, to_utc
 from lms.catalog.markdown import render_markdown
 from lms.catalog.models import Assignment, Course
 from lms.db import utcnow
@@ -89,7 +91,8 @@ def assignment_page(slug: str, assignment_slug: str):
         if form.validate_on_submit():
             upload = form.model.data
             try:
-                submission = ops.submit_model(sess, get_storage(), current_user, assignment, upload.stream, upload.filename)
+                submission = ops.submit_model(sess, get_storage(), current_user, assignment, upload.stream, upload.filename,
+                                              note=form.note.data or "")
             except ops.SubmissionError as exc:
                 form.model.errors.append(_(exc.message, **exc.params))
                 status = exc.status
@@ -103,25 +106,35 @@ def assignment_page(slug: str, assignment_slug: str):
             status = 400
         if _wants_json():
             return {"errors": form.model.errors or form.errors}, status
-    attempts = sess.scalars(select(Submission).where(Submission.assignment_id == assignment.id,
-                                                    Submission.user_id == current_user.id).order_by(Submission.attempt.desc())).all()
+    attempts = queries.attempts_of(sess, assignment.id, current_user.id)
     return render_template(
         "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts, lang=lang(),
         brief_html=render_markdown(assignment.brief_md), requirements=describe_requirements(assignment.requirements),
         blocked=ops.can_submit(sess, current_user, assignment) if enrolment else None,
+        deadline=ops.deadline_for(sess, current_user, assignment), extension=ops.extension_for(sess, current_user, assignment),
         max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024, today=date.today(),
     ), status
 
 
-def submission_json(sub: Submission) -> dict:
+def submission_json(sub: Submission, assignment: Assignment | None = None) -> dict:
     report = sub.report
     if report is not None:
         report = dict(report)
         for key in ("checks", "requirements"):
             report[key] = [dict(item, message=translate_result(item)) for item in report.get(key, [])]
-    return {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
+    data = {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
             "error": translate_result(sub.error_item) if sub.error else None,
-            "report": report, "decision": sub.decision, "score": sub.score}
+            "report": report, "decision": sub.decision, "score": sub.score, "note": sub.note or ""}
+    latest = queries.grades_of(db.session(), sub)[:1]
+    if latest:
+        assignment = assignment or db.session().get(Assignment, sub.assignment_id)
+        data["grade"] = queries.grade_breakdown(latest[0], _rubric_of(assignment))
+    return data
+
+
+def _rubric_of(assignment: Assignment) -> list[dict]:
+    """The assignment's rubric, or the one-line rubric that grading uses when it has none."""
+    return assignment.rubric or [{"criterion": _("Overall"), "points": 100}]
 
 
 @bp.route("/submissions/<int:submission_id>/")
@@ -129,19 +142,23 @@ def submission_json(sub: Submission) -> dict:
 def submission_page(submission_id: int):
     sub, assignment, course = load_submission(submission_id)
     if _wants_json():
-        return submission_json(sub)
+        return submission_json(sub, assignment)
     sess = db.session()
-    grades = sess.scalars(select(Grade).where(Grade.submission_id == sub.id).order_by(Grade.created_at.desc())).all()
-    others = sess.scalars(select(Submission).where(Submission.assignment_id == assignment.id,
-                                                  Submission.user_id == sub.user_id).order_by(Submission.attempt.desc())).all()
+    grades = queries.grades_of(sess, sub)
+    others = queries.attempts_of(sess, assignment.id, sub.user_id)
     # Reading the page marks its notifications as read.
     for note in sess.scalars(select(Notification).where(Notification.user_id == current_user.id,
                                                         Notification.target == f"submission:{sub.id}",
                                                         Notification.read_at.is_(None))):
         note.read_at = utcnow()
+    data = submission_json(sub, assignment)
+    resubmit = (sub.user_id == current_user.id and sub.decision == "returned"
+                and ops.can_submit(sess, current_user, assignment) is None)
     return render_template("assignments/submission.html", sub=sub, assignment=assignment, course=course, grades=grades,
                            others=others, learner=sess.get(User, sub.user_id), lang=lang(), translate=translate_result,
-                           data=submission_json(sub))
+                           data=data, note_html=render_markdown(sub.note) if sub.note else "",
+                           upload_form=UploadForm() if resubmit else None,
+                           max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024)
 
 
 def _send_stored(sha: str | None, mimetype: str, download_name: str | None = None, gzipped: bool = False):
@@ -197,7 +214,7 @@ def viewer_data(submission_id: int):
 # --- instructors -------------------------------------------------------------------------------
 
 
-FILTERS = ("needs-grading", "failing", "late", "all")
+FILTERS = ("needs-grading", "returned", "accepted", "failing", "late", "all")
 
 
 @bp.route("/teach/<slug>/grading/")
@@ -222,6 +239,8 @@ def queue(slug: str):
         query = query.where(Submission.decision.is_(None), Submission.state.in_(("checked", "failed")))
     elif which == "failing":
         query = query.where(or_(Submission.checks_passed.is_(False), Submission.state == "failed"))
+    elif which in ("returned", "accepted"):
+        query = query.where(Submission.decision == which)
     elif which == "late":
         query = query.where(Submission.late.is_(True))
     page = max(request.args.get("page", 1, type=int), 1)
@@ -238,16 +257,18 @@ def queue(slug: str):
 def grade(submission_id: int):
     sess = db.session()
     sub, assignment, course = load_submission(submission_id, for_grading=True)
-    rubric = assignment.rubric or [{"criterion": _("Overall"), "points": 100}]
+    rubric = _rubric_of(assignment)
     form = GradeForm()
     if request.method == "GET":
         for _item in rubric:
             form.scores.append_entry()
+            form.comments.append_entry()
     status = 200
     if form.validate_on_submit():
         try:
             ops.grade_submission(sess, current_user, sub, assignment if assignment.rubric else _with_rubric(assignment, rubric),
-                                 [float(x) for x in form.scores.data], form.feedback.data or "", form.decision.data)
+                                 [float(x) for x in form.scores.data], form.feedback.data or "", form.decision.data,
+                                 comments=list(form.comments.data))
         except ops.SubmissionError as exc:
             form.feedback.errors.append(_(exc.message, **exc.params))
             status = 400
@@ -257,15 +278,18 @@ def grade(submission_id: int):
 
                 progress_changed(sess, sess.get(User, sub.user_id), course)
             flash(_("Grade saved."), "success")
+            following = queries.next_to_grade(sess, course.id, sub) if request.form.get("next") else None
+            if following is not None:
+                return redirect(url_for("assignments.grade", submission_id=following.id), 303)
             return redirect(url_for("assignments.queue", slug=course.slug), 303)
     elif request.method == "POST":
         status = 400
-    grades = sess.scalars(select(Grade).where(Grade.submission_id == sub.id).order_by(Grade.created_at.desc())).all()
-    others = sess.scalars(select(Submission).where(Submission.assignment_id == assignment.id,
-                                                  Submission.user_id == sub.user_id).order_by(Submission.attempt.desc())).all()
+    grades = queries.grades_of(sess, sub)
+    others = queries.attempts_of(sess, assignment.id, sub.user_id)
     return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,
                            rubric=rubric, grades=grades, others=others, learner=sess.get(User, sub.user_id), lang=lang(),
-                           translate=translate_result, data=submission_json(sub)), status
+                           translate=translate_result, data=submission_json(sub, assignment),
+                           note_html=render_markdown(sub.note) if sub.note else ""), status
 
 
 def _with_rubric(assignment: Assignment, rubric: list) -> Assignment:
@@ -300,3 +324,27 @@ def completions(slug: str):
     rows = sess.execute(select(Completion, User).join(User, User.id == Completion.user_id)
                         .where(Completion.course_id == course.id).order_by(Completion.completed_on.desc())).all()
     return render_template("assignments/completions.html", course=course, form=form, rows=rows, lang=lang()), status
+
+
+@bp.route("/teach/<slug>/assignments/<assignment_slug>/extensions", methods=["GET", "POST"])
+@login_required
+def extensions(slug: str, assignment_slug: str):
+    sess = db.session()
+    course = load_taught_course(slug)
+    assignment = load_assignment(course, assignment_slug)
+    form = ExtensionForm()
+    status = 200
+    if form.validate_on_submit():
+        learner = find_user(form.email.data)
+        if learner is None or catalog.get_enrolment(sess, learner, course) is None:
+            form.email.errors.append(_("No learner with this e-mail is enrolled in the course."))
+            status = 400
+        else:
+            until = to_utc(form.until.data, course_zone(course.timezone))
+            ops.grant_extension(sess, current_user, learner, assignment, until)
+            flash(_("Extension saved."), "success")
+            return redirect(url_for("assignments.extensions", slug=slug, assignment_slug=assignment_slug), 303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("assignments/extensions.html", course=course, assignment=assignment, form=form,
+                           rows=queries.extensions_of(sess, assignment), lang=lang()), status

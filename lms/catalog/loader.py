@@ -7,10 +7,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
+
+from lms.catalog.deadlines import course_zone, to_utc
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGS = ("en", "ru", "ky")
@@ -59,6 +61,8 @@ class AssignmentSpec:
     brief_md: str
     required: bool
     due: date | None
+    due_at: datetime | None
+    cutoff_at: datetime | None
     max_attempts: int | None
     requirements: dict
     rubric: list
@@ -80,6 +84,7 @@ class CourseSpec:
     summary: dict
     language: str
     hours: float
+    timezone: str
     enrolment: str
     enrolment_key: str | None
     instructors: list[str]
@@ -156,11 +161,13 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CourseFileError(path, mark.line + 1 if mark else None, f"invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+    except ValueError as exc:  # a date YAML recognises but the calendar has not, such as 2027-06-31
+        raise CourseFileError(path, None, f"a date must be a date like 2027-06-30: {exc}") from exc
     r = _Reader(path)
     top = r.mapping(
         data,
         {"slug", "title", "summary", "language", "hours", "enrolment", "enrolment_key", "instructors",
-         "certificate", "completion", "modules"},
+         "certificate", "completion", "modules", "timezone"},
         {"slug", "title", "language", "hours", "modules"},
         "course",
     )
@@ -173,6 +180,10 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     hours = top["hours"]
     if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not 0 < hours <= 10000:
         r.fail(top, "hours", "hours must be a positive number")
+    try:
+        zone = course_zone(top.get("timezone"))
+    except ValueError as exc:
+        r.fail(top, "timezone", str(exc))
     enrolment = top.get("enrolment", "open")
     if enrolment not in ("open", "key"):
         r.fail(top, "enrolment", "enrolment must be 'open' or 'key'")
@@ -218,12 +229,12 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
                 r.fail(les, "file", "lesson file is not UTF-8 text")
             module.lessons.append(LessonSpec(lslug, _localize(r.text(les, "title", "lesson"), language), les["file"], body))
         for anode in m.get("assignments") or []:
-            module.assignments.append(_assignment(r, anode, assignment_slugs, language, validate_requirements))
+            module.assignments.append(_assignment(r, anode, assignment_slugs, language, validate_requirements, zone))
         modules.append(module)
     return CourseSpec(
         slug=slug, folder=folder, title=_localize(r.text(top, "title", "course"), language),
         summary=_localize(r.text(top, "summary", "course"), language) if "summary" in top else {},
-        language=language, hours=float(hours), enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
+        language=language, hours=float(hours), timezone=zone.key, enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
         instructors=[e.strip().lower() for e in instructors],
         certificate={"template": certificate.get("template", "default"), "issuing": certificate.get("issuing", "automatic")},
         completion={"lessons": completion.get("lessons", "all"), "assignments": completion.get("assignments", "required"),
@@ -232,13 +243,29 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     )
 
 
-def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requirements) -> AssignmentSpec:  # noqa: ANN001
-    a = r.mapping(node, {"slug", "title", "brief", "required", "due", "max_attempts", "requirements", "rubric"},
-                  {"slug", "title"}, "assignment")
+def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:  # noqa: ANN001
+    value = a.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):  # YAML reads "2027-06-30 18:00" (no seconds) as text
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if not isinstance(value, date):
+        r.fail(a, key, f"{key} must be a date like 2027-06-30 or a date-time like 2027-06-30 18:00")
+    return to_utc(value, zone)
+
+
+def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requirements, zone) -> AssignmentSpec:  # noqa: ANN001
+    a = r.mapping(node, {"slug", "title", "brief", "required", "due", "cutoff", "max_attempts", "requirements",
+                         "rubric"}, {"slug", "title"}, "assignment")
     slug = r.slug(a, "assignment", seen)
+    due_at, cutoff_at = _deadline(r, a, "due", zone), _deadline(r, a, "cutoff", zone)
+    if due_at and cutoff_at and cutoff_at < due_at:
+        r.fail(a, "cutoff", "cutoff must not be before due")
     due = a.get("due")
-    if due is not None and not isinstance(due, date):
-        r.fail(a, "due", "due must be a date like 2027-06-30")
+    due = due.date() if isinstance(due, datetime) else due
     attempts = a.get("max_attempts")
     if attempts is not None and (not isinstance(attempts, int) or attempts < 1):
         r.fail(a, "max_attempts", "max_attempts must be a positive whole number")
@@ -261,7 +288,7 @@ def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requir
         r.fail(a, "brief", "brief must be Markdown text")
     return AssignmentSpec(
         slug=slug, title=_localize(r.text(a, "title", "assignment"), language), brief_md=brief,
-        required=bool(a.get("required", True)), due=due, max_attempts=attempts,
+        required=bool(a.get("required", True)), due=due, due_at=due_at, cutoff_at=cutoff_at, max_attempts=attempts,
         requirements=dict(requirements), rubric=rubric,
     )
 

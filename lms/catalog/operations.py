@@ -78,6 +78,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
         course = Course(slug=spec.slug, title={}, summary={}, language=spec.language, hours=spec.hours)
         sess.add(course)
     course.title, course.summary, course.language, course.hours = spec.title, spec.summary, spec.language, spec.hours
+    course.timezone = spec.timezone
     course.enrolment, course.enrolment_key = spec.enrolment, spec.enrolment_key
     course.instructor_emails, course.certificate, course.completion = spec.instructors, spec.certificate, spec.completion
     course.archived, course.source_hash, course.synced_at = False, spec.source_hash, utcnow()
@@ -105,6 +106,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
             a = assignments.get(aspec.slug) or Assignment(course_id=course.id, slug=aspec.slug)
             a.module_id, a.title, a.brief_md, a.required = module.id, aspec.title, aspec.brief_md, aspec.required
             a.due, a.max_attempts, a.requirements, a.rubric = aspec.due, aspec.max_attempts, aspec.requirements, aspec.rubric
+            a.due_at, a.cutoff_at = aspec.due_at, aspec.cutoff_at
             a.position, a.archived = assignment_pos, False
             sess.add(a)
             live_assignments.add(aspec.slug)
