@@ -171,3 +171,23 @@ def test_brief_and_rubric_in_the_readers_language(reader):
     assert '<td lang="ky">Басылат</td>' in page and '<td lang="ky">Тыкан</td>' in page
     english = _page(reader, f"/courses/{SLUG}/assignments/tag/?lang=en", "ky")
     assert "<strong>name tag</strong>" in english and '<td lang="en">Printable</td>' in english
+
+
+@pytest.mark.parametrize("lang, words", [("ky", ["FDM принтердин негизги бөлүктөрү", "Негизги бөлүктөрү"])])
+def test_the_3d_printing_course_reads_in_kyrgyz_with_its_diagram(app, client, auth, users, synced, lang, words):
+    """The shipped course: a Kyrgyz reader gets the Kyrgyz lesson, its Kyrgyz diagram, brief and rubric."""
+    users.create("ky-reader@example.org")
+    auth.login("ky-reader@example.org")
+    assert auth.post("/courses/3d-printing-classroom/enrol").status_code == 303
+    page = _page(client, "/courses/3d-printing-classroom/lessons/how-fdm-printers-work/", lang)
+    assert f'<article class="lesson" lang="{lang}">' in page and 'class="content-language"' not in page
+    for word in words:
+        assert word in page
+    svg = re.search(r'src="([^"]*fdm-printer\.ky\.svg)"', page).group(1)
+    with client.get(svg) as drawing:  # a file response: closed here, not left to the garbage collector
+        assert drawing.status_code == 200 and "Сопло, адатта 0,4 мм" in drawing.get_data(as_text=True)
+    brief = _page(client, "/courses/3d-printing-classroom/assignments/calibration-keychain/", lang)
+    assert "Калибрлөөчү брелок" in brief and "**тирөөчсүз**" not in brief and "<strong>тирөөчсүз</strong>" in brief
+    assert '<td lang="ky">Басылуучулук текшерүүлөрүнөн өтөт' in brief
+    course = _page(client, "/courses/3d-printing-classroom/", lang)
+    assert "Класс үчүн 3D моделдөө жана басып чыгаруу" in course and 'class="content-language"' not in course
