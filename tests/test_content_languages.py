@@ -191,3 +191,22 @@ def test_the_3d_printing_course_reads_in_kyrgyz_with_its_diagram(app, client, au
     assert '<td lang="ky">Басылуучулук текшерүүлөрүнөн өтөт' in brief
     course = _page(client, "/courses/3d-printing-classroom/", lang)
     assert "Класс үчүн 3D моделдөө жана басып чыгаруу" in course and 'class="content-language"' not in course
+
+
+def test_both_shipped_courses_are_complete_in_three_languages(synced, app):
+    with app.app_context():
+        rows = dict(db.session().execute(select(Course.slug, Course.languages)).all())
+    assert rows["3d-printing-classroom"] == ["en", "ru", "ky"]
+    assert rows["electronics-teachers"] == ["ru", "en", "ky"]
+    assert not {slug: m for slug, m in synced.missing.items() if slug in rows and slug != "test-course"}
+
+
+def test_the_electronics_course_reads_in_english(app, client, auth, users, synced):
+    users.create("en-reader@example.org")
+    auth.login("en-reader@example.org")
+    assert auth.post("/courses/electronics-teachers/enrol", data={"key": "elektronika-2026"}).status_code == 303
+    page = _page(client, "/courses/electronics-teachers/lessons/maketnaya-plata-i-svetodiod/", "en")
+    assert '<article class="lesson" lang="en">' in page and "How a breadboard is built" in page
+    assert "breadboard.en.svg" in page and "Макетная" not in page
+    brief = _page(client, "/courses/electronics-teachers/assignments/korpus-arduino-uno/", "en")
+    assert "<strong>base of an enclosure</strong>" in brief and '<td lang="en">The board fits' in brief
