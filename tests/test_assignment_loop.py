@@ -3,7 +3,9 @@ comments, save-and-next, deadlines with a cutoff, and extensions (web and CLI)."
 from __future__ import annotations
 
 import datetime as dt
+import email
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from lms import db
 from lms.assignments.models import Submission
 from lms.catalog.models import Assignment
 from tests.models import cube_stl
+from tests.test_accounts import smtp_inbox  # noqa: F401 - a real SMTP server
 from tests.test_assignments import ASSIGNMENT_URL, COURSE, enrol_and_read, people, switch, upload, wait_done  # noqa: F401
 
 NOTE = "Layer **0.2 mm**, 3 walls, 15 % infill. <script>alert(1)</script>\n\nMeasured holes: 2.9 / 3.1 / 3.3 mm."
@@ -183,3 +186,120 @@ def test_course_file_due_time_is_read_in_the_course_time_zone(courses_dir):
     cube = spec.modules[0].assignments[0]
     assert cube.due_at == dt.datetime(2027, 6, 30, 20, 59, 59)  # 23:59:59 at UTC+3
     assert cube.cutoff_at == dt.datetime(2027, 7, 2, 15, 0)
+
+
+def test_course_page_and_dashboard_show_each_assignment_state(app, client, auth, people):
+    enrol_and_read(auth)
+    course_url = f"/courses/{COURSE}/"
+    assert "not started" in client.get(course_url).get_data(as_text=True)
+    dash = client.get("/dashboard/").get_data(as_text=True)
+    assert "Assignments to do" in dash and "A printable cube" in dash and "not started" in dash
+    url = upload(auth, cube_stl(20, drop_faces=2)).headers["Location"]
+    wait_done(client, url)
+    assert "needs fixing" in client.get(course_url).get_data(as_text=True)
+    upload(auth, cube_stl(20))
+    assert "waiting for grading" in client.get(course_url).get_data(as_text=True)
+    with app.app_context():
+        second = db.session().scalar(select(Submission).where(Submission.attempt == 2))
+        sid = second.id
+    switch(client, auth, "instructor@fablab.kg")
+    auth.post(f"/teach/submissions/{sid}/grade", data={"scores-0": 50, "scores-1": 30, "decision": "accepted"})
+    switch(client, auth, "learner@example.org")
+    page = client.get(course_url).get_data(as_text=True)
+    assert "accepted · 80.0%" in page
+    assert "Assignments to do" not in client.get("/dashboard/").get_data(as_text=True)
+
+
+def test_progress_table_and_csv_have_a_column_per_assignment(app, client, auth, people):
+    enrol_and_read(auth)
+    url = upload(auth, cube_stl(20)).headers["Location"]
+    wait_done(client, url)
+    switch(client, auth, "instructor@fablab.kg")
+    auth.post(f"/teach/submissions/{_sid(url)}/grade", data={"scores-0": 50, "scores-1": 30, "decision": "accepted"})
+    table = client.get(f"/teach/{COURSE}/").get_data(as_text=True)
+    assert "A printable cube" in table and "accepted · 80%" in table
+    csv_text = client.get(f"/teach/{COURSE}/progress.csv").get_data(as_text=True)
+    header, row = csv_text.splitlines()[0], next(line for line in csv_text.splitlines() if "learner@example.org" in line)
+    assert "A printable cube" in header and "accepted · 80%" in row
+
+
+def _mails_to(inbox, address: str, count: int, timeout: float = 20) -> list[str]:
+    """The bodies of the messages ``address`` received, once there are ``count`` (mail goes out after commit)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        mails = [e for e in inbox.envelopes if address in e.rcpt_tos]
+        if len(mails) >= count:
+            return [email.message_from_bytes(e.content).get_payload(decode=True).decode() for e in mails]
+        time.sleep(0.2)
+    raise AssertionError(f"{address} got {len(mails)} mails, expected {count}")
+
+
+def test_problems_and_return_are_notified_in_app_and_by_mail_in_the_learners_language(app, client, auth, people,
+                                                                                      smtp_inbox):
+    from lms.accounts.models import User
+    from lms.assignments.models import Notification
+
+    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=smtp_inbox.port, LMS_MAIL_FROM="lms@fablab.kg",
+                      LMS_BASE_URL="https://lms.fablab.kg")
+    with app.app_context():
+        db.session().scalar(select(User).where(User.email == "learner@example.org")).locale = "ky"
+        db.session().commit()
+    enrol_and_read(auth)
+    url = upload(auth, cube_stl(20, drop_faces=2)).headers["Location"]
+    wait_done(client, url)
+    (problems,) = _mails_to(smtp_inbox, "learner@example.org", 1)
+    assert "көйгөй" in problems and f"https://lms.fablab.kg/submissions/{_sid(url)}/" in problems
+    with app.app_context():
+        kinds = [n.kind for n in db.session().scalars(select(Notification))]
+    assert kinds == ["check_problems"]
+
+    switch(client, auth, "instructor@fablab.kg")
+    auth.post(f"/teach/submissions/{_sid(url)}/grade", data={"scores-0": 10, "scores-1": 10, "decision": "returned"})
+    returned = _mails_to(smtp_inbox, "learner@example.org", 2)[1]
+    assert "кайтарылды" in returned, returned
+
+
+def test_a_grade_that_is_rolled_back_mails_nobody(app, client, auth, people, smtp_inbox):
+    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=smtp_inbox.port, LMS_MAIL_FROM="lms@fablab.kg")
+    enrol_and_read(auth)
+    url = upload(auth, cube_stl(20)).headers["Location"]
+    wait_done(client, url)
+    switch(client, auth, "instructor@fablab.kg")
+    r = auth.post(f"/teach/submissions/{_sid(url)}/grade", data={"scores-0": 999, "scores-1": 10, "decision": "returned"})
+    assert r.status_code == 400
+    time.sleep(1)
+    assert smtp_inbox.envelopes == []
+
+
+def test_accepted_models_zip_names_files_after_the_learner(app, client, auth, people):
+    import io
+    import zipfile
+
+    enrol_and_read(auth)
+    url = upload(auth, cube_stl(20)).headers["Location"]
+    wait_done(client, url)
+    switch(client, auth, "instructor@fablab.kg")
+    empty = client.get(f"/teach/{COURSE}/accepted-models.zip")
+    assert empty.status_code == 303  # nothing accepted yet: back to the queue with a message
+    auth.post(f"/teach/submissions/{_sid(url)}/grade", data={"scores-0": 50, "scores-1": 30, "decision": "accepted"})
+    with client.get(f"/teach/{COURSE}/accepted-models.zip") as r:
+        assert r.status_code == 200 and r.headers["Content-Type"] == "application/zip"
+        archive = zipfile.ZipFile(io.BytesIO(r.data))
+    assert archive.namelist() == ["cube/Чыныбаев Мирлан Үңөөвич-1.stl"]
+    assert archive.read(archive.namelist()[0]) == cube_stl(20)
+
+
+def test_two_attempts_side_by_side(app, client, auth, people):
+    enrol_and_read(auth)
+    first = upload(auth, cube_stl(20, drop_faces=2)).headers["Location"]
+    wait_done(client, first)
+    second = upload(auth, cube_stl(20)).headers["Location"]
+    wait_done(client, second)
+    switch(client, auth, "instructor@fablab.kg")
+    grading = client.get(f"/teach/submissions/{_sid(second)}/grade").get_data(as_text=True)
+    compare_url = f"/teach/submissions/{_sid(first)}/compare/{_sid(second)}"
+    assert compare_url in grading
+    page = client.get(compare_url).get_data(as_text=True)
+    assert "Attempt 1" in page and "Attempt 2" in page and page.count('class="report') >= 2
+    switch(client, auth, "other@example.org")
+    assert client.get(compare_url).status_code == 404

@@ -82,13 +82,22 @@ def test_loader_reads_every_language_and_names_what_is_missing(course_folder):
     assert complete_languages(load_course(course_folder)) == ["en", "ky"]
 
 
-def test_a_symlinked_translation_is_refused_with_file_and_line(course_folder, tmp_path):
+def test_a_symlinked_translation_is_refused_naming_the_file(course_folder, tmp_path):
     secret = tmp_path / "secret.md"
     secret.write_text("not course content")
     (course_folder / "lessons" / "02-bed.ru.md").symlink_to(secret)
     with pytest.raises(CourseFileError) as err:
         load_course(course_folder)
-    assert "02-bed.ru.md" in str(err.value) and re.search(r"course\.yaml:\d+", str(err.value))
+    assert "02-bed.ru.md" in str(err.value) and "secret" not in str(err.value)
+
+
+def test_an_oversized_translation_is_refused_with_file_and_line(course_folder):
+    from lms.catalog.loader import MAX_LESSON_BYTES
+
+    (course_folder / "lessons" / "02-bed.ky.md").write_text("ы" * MAX_LESSON_BYTES)
+    with pytest.raises(CourseFileError) as err:
+        load_course(course_folder)
+    assert "02-bed.ky.md" in str(err.value) and re.search(r"course\.yaml:\d+", str(err.value))
 
 
 def test_a_rubric_criterion_must_be_text(course_folder):

@@ -14,7 +14,7 @@ from lms import db
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
-from lms.assignments import queries
+from lms.assignments import export, mailing, queries
 from lms.assignments.describe import describe_requirements, translate_result
 from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
 from lms.assignments.models import Completion, Grade, Notification, Submission
@@ -28,8 +28,24 @@ from lms.catalog.models import Assignment, Course
 from lms.db import utcnow
 from lms.storage_app import get_storage
 from lms.teach.blueprint import load_taught_course
+from lms.web import page_arg
 
 bp = Blueprint("assignments", __name__)
+bp.record_once(lambda state: mailing.init_app(state.app))
+
+
+@bp.app_template_global("assignment_status")
+def assignment_status_global(assignment: Assignment) -> dict:
+    """For the course page and dashboard: the current learner's state on one assignment, with its label."""
+    status = queries.assignment_status(db.session(), current_user.id, assignment)
+    return dict(status, label=_(queries.STATUS_LABELS[status["state"]]))
+
+
+@bp.app_template_global("assignments_to_do")
+def assignments_to_do(course: Course) -> list[tuple[Assignment, dict]]:
+    """For the dashboard: the course's live assignments the current learner has not had accepted yet."""
+    items = [(a, assignment_status_global(a)) for a in queries.live_assignments(db.session(), course.id)]
+    return [(a, st) for a, st in items if st["state"] != "accepted"]
 
 
 def load_assignment(course: Course, slug: str) -> Assignment:
@@ -252,7 +268,7 @@ def queue(slug: str):
         query = query.where(Submission.decision == which)
     elif which == "late":
         query = query.where(Submission.late.is_(True))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     size = current_app.config["LMS_PAGE_SIZE"]
     total = sess.scalar(select(func.count()).select_from(query.subquery()))
     rows = sess.execute(query.order_by(Submission.created_at.asc()).offset((page - 1) * size).limit(size)).all()
@@ -293,6 +309,9 @@ def grade(submission_id: int):
             return redirect(url_for("assignments.queue", slug=course.slug), 303)
     elif request.method == "POST":
         status = 400
+    for entries in (form.scores, form.comments):  # a post with fields missing re-renders every criterion
+        while len(entries) < len(rubric):
+            entries.append_entry()
     grades = queries.grades_of(sess, sub)
     others = queries.attempts_of(sess, assignment.id, sub.user_id)
     return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,
@@ -301,9 +320,35 @@ def grade(submission_id: int):
                            note_html=render_markdown(sub.note) if sub.note else ""), status
 
 
+@bp.route("/teach/submissions/<int:submission_id>/compare/<int:other_id>")
+@login_required
+def compare(submission_id: int, other_id: int):
+    """Two attempts of one learner at one assignment, their reports side by side."""
+    left, assignment, course = load_submission(submission_id, for_grading=True)
+    right, _a, _c = load_submission(other_id, for_grading=True)
+    if (right.assignment_id, right.user_id) != (left.assignment_id, left.user_id):
+        abort(404)
+    return render_template("assignments/compare.html", pair=[(s, submission_json(s, assignment)) for s in (left, right)],
+                           assignment=assignment, course=course, learner=db.session().get(User, left.user_id),
+                           lang=lang(), translate=translate_result)
+
+
 def _with_rubric(assignment: Assignment, rubric: list) -> Assignment:
     """Grade against a default one-line rubric without changing the synced assignment."""
     return Assignment(id=assignment.id, course_id=assignment.course_id, title=assignment.title, rubric=rubric)
+
+
+@bp.route("/teach/<slug>/accepted-models.zip")
+@login_required
+def accepted_models_zip(slug: str):
+    course = load_taught_course(slug)
+    entries = queries.accepted_models(db.session(), course.id)
+    if not entries:
+        flash(_("No accepted models yet."), "info")
+        return redirect(url_for("assignments.queue", slug=slug, filter="accepted"), 303)
+    archive = export.accepted_models_zip(get_storage(), entries)
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{course.slug}-accepted-models.zip")
 
 
 @bp.route("/teach/<slug>/completions", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from lms.catalog.deadlines import deadline_state
 from lms.catalog.models import Assignment, Course
 from lms.db import utcnow
 from lms.geometry.i18n import N_
-from lms.storage import LocalStorage, TooLarge
+from lms.storage import LocalStorage, Staged, TooLarge
 
 HEAD_BYTES = 4096
 MAX_NOTE_CHARS = 5000
@@ -95,7 +95,10 @@ def can_submit(sess: Session, user: User, assignment: Assignment) -> SubmissionE
 
 def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: Assignment,
                  stream: BinaryIO, filename: str, note: str = "") -> Submission:
-    """Store the upload (content-addressed) and then its row, so a crash never leaves a row without a file."""
+    """Read the upload aside, check it, add its row, and only then store the file (content-addressed).
+
+    A refused upload leaves nothing on disk; the row is committed by the request after the file is stored,
+    so a crash never leaves a row without a file."""
     refusal = can_submit(sess, user, assignment)
     if refusal:
         raise refusal
@@ -104,13 +107,21 @@ def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: A
         raise SubmissionError(N_("The note is longer than %(n)d characters."), n=MAX_NOTE_CHARS)
     limit = assignment_max_bytes(assignment)
     try:
-        sha, size, head = storage.put_stream(stream, max_bytes=limit, head_size=HEAD_BYTES)
+        staged = storage.stage(stream, max_bytes=limit, head_size=HEAD_BYTES)
     except TooLarge:
         raise SubmissionError(N_("The file is larger than %(mb)s MB."), 413, mb=_mb(limit)) from None
-    if size == 0:
+    with staged:  # any refusal below discards the file
+        display_name = _display_name(filename)
+        fmt = _accepted_format(assignment, staged, display_name)
+        submission = _add_attempt(sess, user, assignment, staged, fmt, display_name, note)
+        staged.commit()
+    return submission
+
+
+def _accepted_format(assignment: Assignment, staged: Staged, display_name: str) -> str:
+    if staged.size == 0:
         raise SubmissionError(N_("The file is empty."))
-    display_name = _display_name(filename)
-    fmt = geometry.detect_format(head, display_name)
+    fmt = geometry.detect_format(staged.head, display_name)
     allowed = [f.lower() for f in assignment.requirements.get("formats") or geometry.FORMATS]
     if fmt is None:
         raise SubmissionError(N_("This file is not a 3D model we can read. Upload %(formats)s."), 415,
@@ -118,13 +129,19 @@ def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: A
     if fmt not in allowed:
         raise SubmissionError(N_("%(format)s files are not accepted here. Upload %(formats)s."), 415,
                               format=fmt.upper(), formats=", ".join(f.upper() for f in allowed))
+    return fmt
+
+
+def _add_attempt(sess: Session, user: User, assignment: Assignment, staged: Staged, fmt: str,
+                 display_name: str, note: str) -> Submission:
     late = deadline_for(sess, user, assignment) == "late"
     for _ in range(20):  # concurrent uploads by the same learner race for the attempt number
         attempt = attempts_used(sess, user, assignment) + 1
         if assignment.max_attempts and attempt > assignment.max_attempts:
             raise SubmissionError(N_("You have used all %(n)d attempts."), 409, n=assignment.max_attempts)
-        submission = Submission(assignment_id=assignment.id, user_id=user.id, attempt=attempt, file_sha256=sha,
-                                file_size=size, file_format=fmt, original_name=display_name, late=late, note=note)
+        submission = Submission(assignment_id=assignment.id, user_id=user.id, attempt=attempt,
+                                file_sha256=staged.sha256, file_size=staged.size, file_format=fmt,
+                                original_name=display_name, late=late, note=note)
         try:
             with sess.begin_nested():
                 sess.add(submission)
@@ -157,6 +174,10 @@ def store_check_result(sess: Session, storage: LocalStorage, submission: Submiss
     submission.repaired_sha256 = storage.put_bytes(artifacts.repaired_stl) if artifacts.repaired_stl else None
     submission.state, submission.error = "checked", None
     submission.checked_at = submission.updated_at = utcnow()
+    if not submission.checks_passed:
+        assignment = sess.get(Assignment, submission.assignment_id)
+        notify(sess, submission.user_id, "check_problems", {"assignment": assignment.title, "attempt": submission.attempt},
+               f"submission:{submission.id}")
 
 
 def mark_failed(submission: Submission, template: str, params: dict | None = None) -> None:

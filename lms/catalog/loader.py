@@ -5,15 +5,15 @@ Pure: no Flask, no database.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import yaml
-
+from lms.catalog.course_yaml import LineMap as _Map
+from lms.catalog.course_yaml import MAX_YAML_BYTES, YamlLimitError, parse_course_yaml
 from lms.catalog.languages import LANGUAGES, VariantError, in_language, read_variants, text_map
-
 from lms.catalog.deadlines import course_zone, to_utc
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -26,26 +26,6 @@ class CourseFileError(ValueError):
         self.path, self.line, self.message = path, line, message
         where = f"{path}:{line}" if line else str(path)
         super().__init__(f"{where}: {message}")
-
-
-class _Map(dict):
-    """A mapping that remembers the line of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict
-
-
-class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001
-        mapping = _Map(super().construct_mapping(node, deep=True))
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {self.construct_object(k): k.start_mark.line + 1 for k, _ in node.value}
-        return mapping
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, lambda loader, node: loader.construct_mapping(node)
-)
 
 
 @dataclass
@@ -157,16 +137,13 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     path = folder / "course.yaml"
     if not path.is_file():
         raise CourseFileError(path, None, "course.yaml is missing")
-    raw = path.read_bytes()
+    refuse_symlinks(folder)
+    if path.stat().st_size > MAX_YAML_BYTES:  # before reading it
+        raise CourseFileError(path, None, f"course.yaml is larger than {MAX_YAML_BYTES // 1024} KB")
     try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except UnicodeDecodeError as exc:
-        raise CourseFileError(path, None, f"not UTF-8 text: {exc}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CourseFileError(path, mark.line + 1 if mark else None, f"invalid YAML: {getattr(exc, 'problem', exc)}") from exc
-    except ValueError as exc:  # a date YAML recognises but the calendar has not, such as 2027-06-31
-        raise CourseFileError(path, None, f"a date must be a date like 2027-06-30: {exc}") from exc
+        data = parse_course_yaml(path.read_bytes())
+    except YamlLimitError as exc:
+        raise CourseFileError(path, exc.line, exc.message) from exc
     r = _Reader(path)
     top = r.mapping(
         data,
@@ -282,7 +259,7 @@ def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requir
         r.fail(a, "requirements", "requirements must be a mapping")
     if validate_requirements is not None:
         try:
-            validate_requirements(dict(requirements))
+            requirements = validate_requirements(dict(requirements))  # normalised: format names lowercased
         except ValueError as exc:
             r.fail(a, "requirements", f"requirements: {exc}")
     rubric = []
@@ -313,6 +290,17 @@ def _folder_hash(folder: Path) -> str:
         h.update(str(path.relative_to(folder)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def refuse_symlinks(folder: Path) -> None:
+    """A symbolic link anywhere in a course folder (or the folder itself) is refused: it could point out of it."""
+    if folder.is_symlink():
+        raise CourseFileError(folder, None, "the course folder is a symbolic link; put the real folder here")
+    for parent, dirs, files in os.walk(folder):  # does not follow links
+        for name in sorted(dirs + files):
+            path = Path(parent) / name
+            if path.is_symlink():
+                raise CourseFileError(path, None, "symbolic links are not allowed in a course folder; copy the file in")
 
 
 def course_folders(root: Path) -> list[Path]:
