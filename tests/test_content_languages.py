@@ -219,3 +219,17 @@ def test_the_electronics_course_reads_in_english(app, client, auth, users, synce
     assert "breadboard.en.svg" in page and "Макетная" not in page
     brief = _page(client, "/courses/electronics-teachers/assignments/korpus-arduino-uno/", "en")
     assert "<strong>base of an enclosure</strong>" in brief and '<td lang="en">The board fits' in brief
+
+
+def test_a_reader_without_the_course_language_gets_the_next_one_their_browser_accepts(app, client, auth, users, synced):
+    """A Turkish visitor who also reads English gets the Russian-written course in English, and is told so."""
+    users.create("tr-reader@example.org")
+    auth.login("tr-reader@example.org")
+    assert auth.post("/courses/electronics-teachers/enrol", data={"key": "elektronika-2026"}).status_code == 303
+    url = "/courses/electronics-teachers/lessons/znakomstvo-s-arduino-uno/"
+    page = _page(client, url, "tr-TR,tr;q=0.9,en-US;q=0.7")
+    assert '<article class="lesson" lang="en">' in page and "Getting to know the Arduino Uno" in page
+    assert "Kursun dilinde gösteriliyor: İngilizce" in page
+    only_turkish = _page(client, url, "tr")
+    assert '<article class="lesson" lang="ru">' in only_turkish and "Kursun dilinde gösteriliyor: Rusça" in only_turkish
+    assert '<a href="?lang=en" hreflang="en" lang="en">English</a>' in only_turkish

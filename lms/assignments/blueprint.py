@@ -125,12 +125,12 @@ def assignment_page(slug: str, assignment_slug: str):
         if _wants_json():
             return {"errors": form.model.errors or form.errors}, status
     attempts = queries.attempts_of(sess, assignment.id, current_user.id)
-    wanted = reading.wanted_language(course, lang())
-    brief, shown = pick({course.language: assignment.brief_md, **(assignment.briefs or {})}, wanted, course.language)
+    order = reading.reading_order(course, lang())
+    brief, shown = pick({course.language: assignment.brief_md, **(assignment.briefs or {})}, *order)
     return render_template(
-        "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts, lang=wanted,
-        content_lang=shown, notice=reading.notice(course, wanted, shown, lang()),
-        rubric=rubric_in(assignment.rubric or [], wanted, course.language),
+        "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts, lang=shown,
+        content_lang=shown, notice=reading.notice(course, order[0], shown, lang()),
+        rubric=rubric_in(assignment.rubric or [], *order),
         brief_html=render_markdown(brief), requirements=describe_requirements(assignment.requirements),
         blocked=ops.can_submit(sess, current_user, assignment) if enrolment else None,
         deadline=ops.deadline_for(sess, current_user, assignment), extension=ops.extension_for(sess, current_user, assignment),

@@ -35,16 +35,17 @@ def in_language(value: dict, language: str) -> dict:
     return {language: value["_"]} if "_" in value else dict(value)
 
 
-def pick(texts: dict | None, wanted: str, own: str) -> tuple[str, str]:
-    """The text in ``wanted`` if it exists, else in the course's own language: ``(text, language)``."""
+def pick(texts: dict | None, *languages: str) -> tuple[str, str]:
+    """The text in the first of ``languages`` it exists in (the wanted one first, the course's own
+    last), else in any: ``(text, language)``."""
     texts = texts or {}
-    for language in (wanted, own):
+    for language in languages:
         if texts.get(language):
             return texts[language], language
     for language, text in texts.items():
         if text:
             return text, language
-    return "", own
+    return "", languages[-1]
 
 
 def variant_path(rel: str, language: str) -> str:
@@ -126,10 +127,13 @@ def complete_languages(spec) -> list[str]:  # noqa: ANN001
     return [spec.language, *others]
 
 
-def rubric_in(rubric: list[dict], wanted: str, own: str) -> list[dict]:
-    """The rubric with each criterion in the wanted language where it exists (``lang`` says which)."""
+def rubric_in(rubric: list[dict], *languages: str) -> list[dict]:
+    """The rubric with each criterion in the first of ``languages`` it exists in (``lang`` says which).
+
+    The last of ``languages`` is the course's own, the language of a criterion without translations.
+    """
     out = []
     for item in rubric:
-        text, language = pick(item.get("translations") or {own: item.get("criterion", "")}, wanted, own)
+        text, language = pick(item.get("translations") or {languages[-1]: item.get("criterion", "")}, *languages)
         out.append({**item, "criterion": text, "lang": language})
     return out

@@ -1,7 +1,10 @@
 """The language a reader sees a course's content in: the web side of ``lms.catalog.languages``.
 
 The reader's interface language is wanted, unless they picked another of the
-course's languages with ``?lang=`` (remembered per course in the session).
+course's languages with ``?lang=`` (remembered per course in the session).  When a
+piece is not in the wanted language, the reader gets the next of the course's
+languages their browser accepts (a Turkish reader who also reads English gets
+English), and the course's own language last.
 """
 from __future__ import annotations
 
@@ -27,6 +30,25 @@ def wanted_language(course, interface: str) -> str:  # noqa: ANN001
             session[_SESSION_KEY] = {**remembered, course.slug: chosen}
         return chosen
     return remembered.get(course.slug) or interface
+
+
+def reading_order(course, interface: str) -> list[str]:  # noqa: ANN001
+    """The languages to show the course's content in, best first; the course's own is last."""
+    order = [wanted_language(course, interface)]
+    available = course_languages(course)
+    for value, _quality in request.accept_languages:
+        code = value.split("-")[0].lower()
+        if code in available and code not in order:
+            order.append(code)
+    if course.language not in order:
+        order.append(course.language)
+    return order
+
+
+def shown_language(course, order: list[str]) -> str:  # noqa: ANN001
+    """The first language of ``order`` the course is complete in."""
+    available = course_languages(course)
+    return next((code for code in order if code in available), course.language)
 
 
 def language_name(code: str, reader: str) -> str:
