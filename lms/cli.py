@@ -155,6 +155,9 @@ def courses_sync(path: Path | None):
     for label in ("created", "updated", "unchanged", "archived"):
         for slug in getattr(report, label):
             click.echo(f"{label}: {slug}")
+    for slug, languages in report.missing.items():
+        for language, pieces in languages.items():
+            click.echo(f"missing {language}: {slug}: {', '.join(pieces)}")
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
     if report.errors:

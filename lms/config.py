@@ -20,7 +20,7 @@ DEFAULTS: dict[str, object] = {
     "LMS_CERT_RENDER_WORKERS": 0,
     "LMS_STORAGE_PATH": None,  # None: instance/storage
     "LMS_VENDOR_PATH": None,  # None: ./node_modules beside the project
-    "LMS_LANGUAGES": ["en", "ru", "ky"],
+    "LMS_LANGUAGES": ["en", "ru", "ky", "tr"],
     "LMS_DEFAULT_LANGUAGE": "ru",
     "LMS_LOGIN_MAX_FAILURES": 5,
     # After LMS_LOGIN_MAX_FAILURES failures an address waits LMS_LOGIN_DELAY_SECONDS, doubled with each
