@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 
-from lms import db
+from lms import completion, db
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
@@ -253,9 +253,7 @@ def grade(submission_id: int):
             status = 400
         else:
             if form.decision.data == "accepted":
-                from lms.completion import progress_changed
-
-                progress_changed(sess, sess.get(User, sub.user_id), course)
+                completion.progress_changed(sess, sess.get(User, sub.user_id), course)
             flash(_("Grade saved."), "success")
             return redirect(url_for("assignments.queue", slug=course.slug), 303)
     elif request.method == "POST":
@@ -289,7 +287,7 @@ def completions(slug: str):
         else:
             added = 0
             for email in emails:
-                if ops.record_completion(sess, find_user(email), course, final_score=None, source="manual",
+                if completion.record_completion(sess, find_user(email), course, final_score=None, source="manual",
                                          reason=form.reason.data.strip(), recorded_by=current_user,
                                          completed_on=form.completed_on.data):
                     added += 1
