@@ -119,9 +119,29 @@ def submission_json(sub: Submission) -> dict:
         report = dict(report)
         for key in ("checks", "requirements"):
             report[key] = [dict(item, message=translate_result(item)) for item in report.get(key, [])]
-    return {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
+    data = {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
             "error": translate_result(sub.error_item) if sub.error else None,
             "report": report, "decision": sub.decision, "score": sub.score}
+    return {**data, **lab_json(sub)}
+
+
+def lab_json(sub: Submission) -> dict:
+    """``slicer`` (once sliced or refused) and ``print`` (once a job exists), from the lab when it is installed."""
+    from lms.features import import_feature
+
+    queries = import_feature("lms.lab.queries")
+    slicer = (sub.report or {}).get("slicer")
+    out = {"slicer": slicer_json(slicer)} if slicer else {}
+    printing = queries.print_json(db.session(), sub.id) if queries else None
+    return {**out, **({"print": printing} if printing else {})}
+
+
+def slicer_json(slicer: dict) -> dict:
+    keys = ("state", "profile", "slicer_version", "time_s", "filament_g", "filament_mm", "cost", "gcode_sha256")
+    out = {k: slicer.get(k) for k in keys}
+    if slicer.get("message_template"):
+        out["message"] = translate_result(slicer)
+    return out
 
 
 @bp.route("/submissions/<int:submission_id>/")
@@ -141,7 +161,7 @@ def submission_page(submission_id: int):
         note.read_at = utcnow()
     return render_template("assignments/submission.html", sub=sub, assignment=assignment, course=course, grades=grades,
                            others=others, learner=sess.get(User, sub.user_id), lang=lang(), translate=translate_result,
-                           data=submission_json(sub))
+                           data=submission_json(sub), teaches=catalog.instructs(sess, current_user, course))
 
 
 def _send_stored(sha: str | None, mimetype: str, download_name: str | None = None, gzipped: bool = False):

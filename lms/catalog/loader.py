@@ -62,6 +62,7 @@ class AssignmentSpec:
     max_attempts: int | None
     requirements: dict
     rubric: list
+    printed: bool = False
 
 
 @dataclass
@@ -87,6 +88,7 @@ class CourseSpec:
     completion: dict
     modules: list[ModuleSpec]
     source_hash: str
+    lab: dict = field(default_factory=dict)
 
 
 class _Reader:
@@ -160,7 +162,7 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     top = r.mapping(
         data,
         {"slug", "title", "summary", "language", "hours", "enrolment", "enrolment_key", "instructors",
-         "certificate", "completion", "modules"},
+         "certificate", "completion", "lab", "modules"},
         {"slug", "title", "language", "hours", "modules"},
         "course",
     )
@@ -195,6 +197,10 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     min_score = completion.get("min_score")
     if min_score is not None and (not isinstance(min_score, (int, float)) or not 0 <= min_score <= 100):
         r.fail(completion, "min_score", "min_score must be a percentage from 0 to 100")
+    lab = r.mapping(top.get("lab", _Map()), {"gcode_download", "self_service"}, set(), "lab")
+    for key in ("gcode_download", "self_service"):
+        if not isinstance(lab.get(key, False), bool):
+            r.fail(lab, key, f"lab {key} must be true or false")
 
     modules_node = top["modules"]
     if not isinstance(modules_node, list) or not modules_node:
@@ -229,11 +235,13 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
         completion={"lessons": completion.get("lessons", "all"), "assignments": completion.get("assignments", "required"),
                     "min_score": min_score},
         modules=modules, source_hash=_folder_hash(folder),
+        lab={"gcode_download": bool(lab.get("gcode_download", False)), "self_service": bool(lab.get("self_service", False))},
     )
 
 
 def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requirements) -> AssignmentSpec:  # noqa: ANN001
-    a = r.mapping(node, {"slug", "title", "brief", "required", "due", "max_attempts", "requirements", "rubric"},
+    a = r.mapping(node, {"slug", "title", "brief", "required", "due", "max_attempts", "requirements", "rubric",
+                                  "printed"},
                   {"slug", "title"}, "assignment")
     slug = r.slug(a, "assignment", seen)
     due = a.get("due")
@@ -250,6 +258,8 @@ def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requir
             validate_requirements(dict(requirements))
         except ValueError as exc:
             r.fail(a, "requirements", f"requirements: {exc}")
+    if not isinstance(a.get("printed", False), bool):
+        r.fail(a, "printed", "printed must be true or false")
     rubric = []
     for item in a.get("rubric") or []:
         c = r.mapping(item, {"criterion", "points"}, {"criterion", "points"}, "rubric item")
@@ -262,7 +272,7 @@ def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requir
     return AssignmentSpec(
         slug=slug, title=_localize(r.text(a, "title", "assignment"), language), brief_md=brief,
         required=bool(a.get("required", True)), due=due, max_attempts=attempts,
-        requirements=dict(requirements), rubric=rubric,
+        requirements=dict(requirements), rubric=rubric, printed=bool(a.get("printed", False)),
     )
 
 

@@ -31,6 +31,7 @@ class Course(Base):
     instructor_emails: Mapped[list] = mapped_column(default=list)
     certificate: Mapped[dict] = mapped_column(default=dict)
     completion: Mapped[dict] = mapped_column(default=dict)
+    lab: Mapped[dict] = mapped_column(default=dict)  # {gcode_download, self_service}: the lab loop's options
     archived: Mapped[bool] = mapped_column(default=False)
     source_hash: Mapped[str | None] = mapped_column(String(64))
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -100,6 +101,7 @@ class Assignment(Base):
     max_attempts: Mapped[int | None]
     requirements: Mapped[dict] = mapped_column(default=dict)
     rubric: Mapped[list] = mapped_column(default=list)
+    printed: Mapped[bool] = mapped_column(default=False)  # counts only once its part is printed and signed off
     position: Mapped[int]
     archived: Mapped[bool] = mapped_column(default=False)
 

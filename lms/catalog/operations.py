@@ -38,6 +38,9 @@ class SyncReport:
 
 
 def _requirements_validator():
+    from lms.features import import_feature
+
+    import_feature("lms.lab.profiles")  # the lab's printer profiles are printers a requirement may name
     try:
         from lms.geometry import validate_requirements
     except ImportError:  # the geometry engine is optional for pure catalogue use
@@ -80,6 +83,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
     course.title, course.summary, course.language, course.hours = spec.title, spec.summary, spec.language, spec.hours
     course.enrolment, course.enrolment_key = spec.enrolment, spec.enrolment_key
     course.instructor_emails, course.certificate, course.completion = spec.instructors, spec.certificate, spec.completion
+    course.lab = spec.lab
     course.archived, course.source_hash, course.synced_at = False, spec.source_hash, utcnow()
     sess.flush()
 
@@ -105,6 +109,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
             a = assignments.get(aspec.slug) or Assignment(course_id=course.id, slug=aspec.slug)
             a.module_id, a.title, a.brief_md, a.required = module.id, aspec.title, aspec.brief_md, aspec.required
             a.due, a.max_attempts, a.requirements, a.rubric = aspec.due, aspec.max_attempts, aspec.requirements, aspec.rubric
+            a.printed = aspec.printed
             a.position, a.archived = assignment_pos, False
             sess.add(a)
             live_assignments.add(aspec.slug)
