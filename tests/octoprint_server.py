@@ -76,10 +76,10 @@ class OctoPrintServer:
                               env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(self.basedir)})
 
     def start(self, timeout: float = 60) -> OctoPrintServer:
-        log = open(self.basedir / "serve.log", "ab")
-        self.proc = subprocess.Popen(self._command("serve", "--host", "127.0.0.1", "--port", str(self.port)),
-                                     stdout=log, stderr=subprocess.STDOUT,
-                                     env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(self.basedir)})
+        with open(self.basedir / "serve.log", "ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(self._command("serve", "--host", "127.0.0.1", "--port", str(self.port)),
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(self.basedir)})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -18,7 +18,7 @@ def _recorded(received: list):
 
 
 def test_the_rules_are_a_registry_in_order():
-    assert [name for name, _rule in completion.RULES][:3] == ["lessons", "assignments", "min_score"]
+    assert [name for name, _rule in completion.RULES][:4] == ["lessons", "assignments", "printed", "min_score"]
 
 
 def test_the_signal_is_sent_after_the_commit_and_never_for_a_rollback(app, users, synced):

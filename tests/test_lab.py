@@ -139,3 +139,19 @@ def test_without_a_slicer_the_estimate_stays_labelled_rough(app, client, auth, l
     data = submit_cube(client, auth)
     assert data["state"] == "checked" and "slicer" not in data
     assert "Print time (rough estimate)" in client.get(data["url"]).get_data(as_text=True)
+
+
+@need_slicer
+def test_a_binary_stl_whose_bytes_all_look_like_text_is_still_sliced(tmp_path):
+    """Found here: a 15 mm cube with zero normals is all ASCII bytes, and PrusaSlicer's loader takes it for an
+    ASCII STL ("Loading of a model file failed"); our own binary export is sliced instead."""
+    from lms.lab import slicer
+
+    model = tmp_path / "cube15.stl"
+    model.write_bytes(cube_stl(15))
+    assert all(b < 128 for b in model.read_bytes())
+    result = slicer.slice_model(model, "stl", profiles.presets_of("prusa-mini"))
+    try:
+        assert result.filament_g > 1 and result.time_s > 60
+    finally:
+        slicer.cleanup(result)

@@ -219,14 +219,27 @@ def issue_certificates(sess: Session, completions: Sequence[Completion], *, acto
     certificates = [cert for cert, _data in rows]
     sess.add_all(certificates)
     sess.flush()
+    printed = printed_courses(sess, {cert.course_id for cert in certificates})
     for cert in certificates:
         details = {"serial": cert.serial, "completion_id": cert.completion_id, "holder": cert.holder_name,
                    "sha256": cert.pdf_sha256}
+        if cert.course_id in printed:
+            details["printed_part"] = "printed part verified"  # the course counts only signed-off prints
         if replaces is not None:
             details["replaces"] = replaces.serial
         record_event(sess, action, cert, actor, **details)
     sess.flush()
     return certificates
+
+
+def printed_courses(sess: Session, course_ids: set[int]) -> set[int]:
+    """The courses among ``course_ids`` whose completion needs a verified printed part."""
+    from lms.catalog.models import Assignment
+
+    if not course_ids:
+        return set()
+    return set(sess.scalars(select(Assignment.course_id).where(
+        Assignment.course_id.in_(course_ids), Assignment.printed.is_(True), Assignment.archived.is_(False))))
 
 
 def _by_ids(sess: Session, model, ids: set[int]) -> list:  # noqa: ANN001

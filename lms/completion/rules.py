@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lms.accounts.models import User
 from lms.assignments.models import Submission
 from lms.catalog.models import Assignment, Course
+from lms.lab.models import PrintSignoff
 
 
 @dataclass
@@ -72,6 +73,20 @@ def assignments_accepted(ctx: Context) -> bool:
         if best is not None:
             scores.append(best)
     ctx.final_score = round(sum(scores) / len(scores), 1) if scores else None
+    return True
+
+
+@completion_rule("printed")
+def printed_parts_verified(ctx: Context) -> bool:
+    """Assignments with ``printed: true`` count only once their part was printed and signed off with a photo."""
+    for assignment in ctx.needed_assignments():
+        if not assignment.printed:
+            continue
+        signed = select(PrintSignoff.id).join(Submission, Submission.id == PrintSignoff.submission_id).where(
+            Submission.assignment_id == assignment.id, Submission.user_id == ctx.user.id,
+            PrintSignoff.signed_at.is_not(None), PrintSignoff.photo_sha256.is_not(None))
+        if ctx.sess.scalar(signed.limit(1)) is None:
+            return False
     return True
 
 

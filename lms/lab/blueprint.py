@@ -127,6 +127,7 @@ def send_to_printer(submission_id: int):
         job = jobs.send(sess, sub, sess.get(Printer, form.printer.data), current_user.id)
     except printers.LabError as exc:
         return _refuse(exc)
+    _tasks.follow_task.schedule(delay=2)  # after this request's commit: start it without waiting a minute
     if _wants_json():
         return {"job_id": job.id, "state": job.state}, 201
     flash(_("Sent to the lab queue."), "success")

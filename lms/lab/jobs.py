@@ -67,6 +67,8 @@ def send(sess: Session, sub: Submission, printer: Printer, actor_id: int | None)
         raise LabError(reason, 409)
     if not printer.active or not printer.octoprint_url:
         raise LabError("The printer %(name)s takes no jobs.", 409, name=printer.name)
+    if sess.scalar(select(LabJob.id).where(LabJob.submission_id == sub.id, LabJob.state.in_(OPEN_STATES))):
+        raise LabError("This model is already in the lab queue.", 409)
     last = sess.scalar(select(func.max(LabJob.position))) or 0
     job = LabJob(submission_id=sub.id, printer_id=printer.id, gcode_sha256=sub.report["slicer"]["gcode_sha256"],
                  position=last + 1, created_by_id=actor_id)
@@ -201,24 +203,26 @@ def _start_next(sess: Session, storage: LocalStorage, client: OctoPrint, printer
     job = sess.scalar(select(LabJob).where(LabJob.printer_id == printer.id, LabJob.state == "queued",
                                            (LabJob.retry_at.is_(None)) | (LabJob.retry_at <= now))
                       .order_by(LabJob.position).limit(1))
-    connection = client.connection()
-    state = str(connection.get("state") or "Closed")
-    _printer_state(printer, state.lower())
-    if job is None:
-        return
-    if state.startswith(("Closed", "Offline", "Error")):
-        client.connect()  # OctoPrint's own default port and baud rate
-        _back_off(job, "offline")
-        return
     try:
+        connection = client.connection()
+        state = str(connection.get("state") or "Closed")
+        _printer_state(printer, state.lower())
+        if job is None:
+            return
+        if state.startswith(("Closed", "Offline", "Error")):
+            client.connect()  # OctoPrint's own default port and baud rate
+            _back_off(job, "offline")
+            return
         _upload(sess, storage, client, job)
     except OctoPrintError as exc:
+        _printer_state(printer, exc.kind, exc.detail)
+        if job is None:
+            return
         if exc.kind == "auth":
             _finish(job, "failed", _message("auth"))
         else:
             job.state = "queued"
             _back_off(job, exc.kind, exc.detail)
-        _printer_state(printer, exc.kind, exc.detail)
 
 
 def _upload(sess: Session, storage: LocalStorage, client: OctoPrint, job: LabJob) -> None:

@@ -114,9 +114,9 @@ def _rotated(vertices: np.ndarray, rotation: list[dict]) -> np.ndarray:
     return vertices
 
 
-def prepare_input(model: Path, fmt: str, rotation: list[dict], workdir: Path) -> Path:
+def prepare_input(model: Path, fmt: str, rotation: list[dict], workdir: Path, convert: bool = False) -> Path:
     """A file PrusaSlicer reads, turned as the fit check chose (the model itself when nothing changes)."""
-    if fmt in NATIVE and not rotation:
+    if fmt in NATIVE and not rotation and not convert:
         target = workdir / f"model.{fmt}"
         target.symlink_to(model.resolve())
         return target
@@ -141,8 +141,16 @@ def slice_model(model: Path, fmt: str, presets: PresetNames, rotation: list[dict
         source = prepare_input(model, fmt, rotation or [], workdir)
         out = workdir / "model.gcode"
         started = time.monotonic()
-        _run(exe, ["--export-gcode", "--load", str(ini), "--output", str(out), str(source)],
-             workdir, timeout_s, memory_mb)
+        args = ["--export-gcode", "--load", str(ini), "--output", str(out)]
+        try:
+            _run(exe, [*args, str(source)], workdir, timeout_s, memory_mb)
+        except SlicerRefused as exc:
+            if exc.reason != "load" or not source.is_symlink():  # only the learner's own file gets a second try
+                raise
+            # admesh takes a binary STL whose bytes all look like text for an ASCII one: give it our own export
+            source.unlink()
+            source = prepare_input(model, fmt, rotation or [], workdir, convert=True)
+            _run(exe, [*args, str(source)], workdir, timeout_s, memory_mb)
         wall = time.monotonic() - started
         if not out.is_file() or out.stat().st_size == 0:
             raise SlicerRefused("no_output", "PrusaSlicer wrote no G-code")
@@ -164,6 +172,8 @@ def _run(exe: str, args: list[str], workdir: Path, timeout_s: int, memory_mb: in
         text = (proc.stderr or "") + (proc.stdout or "")
         if "could not fit" in text.lower():
             raise SlicerRefused("bed", text[-400:])
+        if "loading of a model file failed" in text.lower():
+            raise SlicerRefused("load", text[-300:])
         if proc.returncode < 0 or "bad_alloc" in text or "memory" in text.lower():
             raise SlicerRefused("resources", f"exit {proc.returncode}: {text[-300:]}")
         raise SlicerRefused("error", f"exit {proc.returncode}: {text[-300:]}")

@@ -23,6 +23,7 @@ REFUSALS = {
     "resources": N_("Slicing needed more memory than the lab allows. Simplify the model and upload it again."),
     "no_output": N_("PrusaSlicer produced no G-code for this model. Your check results stay as they are."),
     "no_summary": N_("PrusaSlicer produced no G-code for this model. Your check results stay as they are."),
+    "load": N_("PrusaSlicer could not read this model file. Your check results stay as they are."),
     "error": N_("PrusaSlicer could not slice this model. Your check results stay as they are."),
 }
 
