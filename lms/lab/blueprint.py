@@ -11,6 +11,7 @@ from lms.assignments.blueprint import load_submission
 from lms.assignments.describe import translate_result
 from lms.catalog import operations as catalog
 from lms.db import utcnow
+from lms.geometry.i18n import N_
 from lms.lab import jobs, printers, profiles, queries, signoff
 from lms.lab import tasks as _tasks  # noqa: F401 - connects "slice when a check passes"
 from lms.lab.forms import JobActionForm, PhotoForm, PrinterForm, SendForm, SignoffForm
@@ -122,7 +123,7 @@ def send_to_printer(submission_id: int):
     form = SendForm()
     form.printer.choices = [(p.id, p.name) for p in printers.list_printers(sess, active_only=True)]
     if not form.validate_on_submit():
-        return _refuse(printers.LabError("Choose a printer."))
+        return _refuse(printers.LabError(N_("Choose a printer.")))
     try:
         job = jobs.send(sess, sub, sess.get(Printer, form.printer.data), current_user.id)
     except printers.LabError as exc:
@@ -162,7 +163,7 @@ def photo(submission_id: int):
         return send_file(get_storage().path(record.photo_sha256), mimetype="image/jpeg", etag=record.photo_sha256)
     form = PhotoForm()
     if not form.validate_on_submit():
-        return _refuse(printers.LabError("Choose a photo to upload."))
+        return _refuse(printers.LabError(N_("Choose a photo to upload.")))
     try:
         signoff.add_photo(sess, get_storage(), sub, form.photo.data.read(signoff.MAX_PHOTO_READ), current_user)
     except (PhotoError, printers.LabError) as exc:

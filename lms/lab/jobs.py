@@ -66,9 +66,9 @@ def send(sess: Session, sub: Submission, printer: Printer, actor_id: int | None)
     if reason:
         raise LabError(reason, 409)
     if not printer.active or not printer.octoprint_url:
-        raise LabError("The printer %(name)s takes no jobs.", 409, name=printer.name)
+        raise LabError(N_("The printer %(name)s takes no jobs."), 409, name=printer.name)
     if sess.scalar(select(LabJob.id).where(LabJob.submission_id == sub.id, LabJob.state.in_(OPEN_STATES))):
-        raise LabError("This model is already in the lab queue.", 409)
+        raise LabError(N_("This model is already in the lab queue."), 409)
     last = sess.scalar(select(func.max(LabJob.position))) or 0
     job = LabJob(submission_id=sub.id, printer_id=printer.id, gcode_sha256=sub.report["slicer"]["gcode_sha256"],
                  position=last + 1, created_by_id=actor_id)
@@ -80,19 +80,19 @@ def send(sess: Session, sub: Submission, printer: Printer, actor_id: int | None)
 def cancel(sess: Session, job: LabJob) -> None:
     """Cancel a queued job, or stop a running one at the printer (the state says so once OctoPrint agrees)."""
     if job.state not in OPEN_STATES:
-        raise LabError("This job has already ended.", 409)
+        raise LabError(N_("This job has already ended."), 409)
     if job.state in ("uploading", "printing"):
         printer = sess.get(Printer, job.printer_id)
         try:
             _client(printer).cancel()
         except OctoPrintError as exc:
-            raise LabError("OctoPrint could not cancel the print: %(detail)s", 502, detail=exc.kind) from None
+            raise LabError(N_("OctoPrint could not cancel the print: %(detail)s"), 502, detail=exc.kind) from None
     _finish(job, "cancelled")
 
 
 def retry(sess: Session, job: LabJob) -> None:
     if job.state not in ("failed", "cancelled"):
-        raise LabError("Only a failed or cancelled job can be retried.", 409)
+        raise LabError(N_("Only a failed or cancelled job can be retried."), 409)
     job.state, job.message, job.attempts, job.retry_at = "queued", None, 0, None
     job.progress = job.time_left_s = None
     job.position = (sess.scalar(select(func.max(LabJob.position))) or 0) + 1
@@ -102,7 +102,7 @@ def retry(sess: Session, job: LabJob) -> None:
 def move(sess: Session, job: LabJob, direction: int) -> None:
     """Swap a queued job with its neighbour in the queue (-1: earlier, +1: later)."""
     if job.state != "queued":
-        raise LabError("Only a waiting job can move in the queue.", 409)
+        raise LabError(N_("Only a waiting job can move in the queue."), 409)
     order = LabJob.position.desc() if direction < 0 else LabJob.position
     near = LabJob.position < job.position if direction < 0 else LabJob.position > job.position
     other = sess.scalar(select(LabJob).where(LabJob.state == "queued", near).order_by(order).limit(1))

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lms.geometry.i18n import N_
 from lms.lab import profiles
 from lms.lab.models import Printer
 
@@ -28,7 +29,7 @@ def _clean_url(url: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise LabError("The OctoPrint address must start with http:// or https://.")
+        raise LabError(N_("The OctoPrint address must start with http:// or https://."))
     return url
 
 
@@ -36,24 +37,24 @@ def add_printer(sess: Session, name: str, profile: str, octoprint_url: str | Non
                 api_key: str | None = None, cost_per_kg: float | None = None) -> Printer:
     name = " ".join((name or "").split())
     if not _NAME.match(name):
-        raise LabError("A printer name has 1 to 60 letters, digits, spaces, dots, dashes or underscores.")
+        raise LabError(N_("A printer name has 1 to 60 letters, digits, spaces, dots, dashes or underscores."))
     if profile not in profiles.PROFILES:
-        raise LabError("Unknown profile %(profile)s. Known profiles: %(known)s.", profile=profile,
+        raise LabError(N_("Unknown profile %(profile)s. Known profiles: %(known)s."), profile=profile,
                        known=", ".join(sorted(profiles.PROFILES)) or "-")
     if cost_per_kg is not None and not 0 <= cost_per_kg <= 100000:
-        raise LabError("The cost per kilogram must be a number from 0 to 100000.")
+        raise LabError(N_("The cost per kilogram must be a number from 0 to 100000."))
     url = _clean_url(octoprint_url)
     key = (api_key or "").strip() or None
     if url and not key:
-        raise LabError("An OctoPrint printer needs its API key.")
+        raise LabError(N_("An OctoPrint printer needs its API key."))
     if sess.scalar(select(Printer.id).where(Printer.name == name)) is not None:
-        raise LabError("A printer named %(name)s already exists.", 409, name=name)
+        raise LabError(N_("A printer named %(name)s already exists."), 409, name=name)
     printer = Printer(name=name, profile=profile, octoprint_url=url, api_key=key, cost_per_kg=cost_per_kg)
     try:
         with sess.begin_nested():
             sess.add(printer)
     except IntegrityError:
-        raise LabError("A printer named %(name)s already exists.", 409, name=name) from None
+        raise LabError(N_("A printer named %(name)s already exists."), 409, name=name) from None
     return printer
 
 
@@ -61,7 +62,7 @@ def update_printer(printer: Printer, *, profile: str, octoprint_url: str | None,
                    cost_per_kg: float | None, active: bool) -> None:
     """An empty ``api_key`` keeps the stored one (it is never shown, so the form cannot echo it)."""
     if profile not in profiles.PROFILES:
-        raise LabError("Unknown profile %(profile)s. Known profiles: %(known)s.", profile=profile,
+        raise LabError(N_("Unknown profile %(profile)s. Known profiles: %(known)s."), profile=profile,
                        known=", ".join(sorted(profiles.PROFILES)))
     printer.profile, printer.octoprint_url = profile, _clean_url(octoprint_url)
     printer.cost_per_kg, printer.active = cost_per_kg, active

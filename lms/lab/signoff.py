@@ -12,6 +12,7 @@ from lms.accounts.models import User
 from lms.assignments.models import Submission
 from lms.catalog.models import Assignment, Course
 from lms.db import utcnow
+from lms.geometry.i18n import N_
 from lms.lab.models import LabJob, PrintSignoff
 from lms.lab.photos import MAX_BYTES, clean_photo
 from lms.lab.printers import LabError
@@ -34,7 +35,7 @@ def add_photo(sess: Session, storage: LocalStorage, sub: Submission, data: bytes
     jpeg = clean_photo(data)
     record = signoff_of(sess, sub)
     if record is not None and record.signed_at is not None:
-        raise LabError("This part is already signed off.", 409)
+        raise LabError(N_("This part is already signed off."), 409)
     if record is None:
         record = PrintSignoff(submission_id=sub.id)
         sess.add(record)
@@ -47,12 +48,12 @@ def sign_off(sess: Session, sub: Submission, instructor: User, outside_queue: bo
     """The instructor confirms the part in the photo; the course completion is evaluated again."""
     record = signoff_of(sess, sub)
     if record is None or not record.photo_sha256:
-        raise LabError("Add a photo of the printed part first.", 409)
+        raise LabError(N_("Add a photo of the printed part first."), 409)
     if record.signed_at is not None:
-        raise LabError("This part is already signed off.", 409)
+        raise LabError(N_("This part is already signed off."), 409)
     job = printed_job(sess, sub)
     if job is None and not outside_queue:
-        raise LabError("No print of this model has finished. Tick “printed outside the queue” if it was.", 409)
+        raise LabError(N_("No print of this model has finished. Tick “printed outside the queue” if it was."), 409)
     record.job_id, record.signed_by_id, record.signed_at = job.id if job else None, instructor.id, utcnow()
     sess.flush()
     course = sess.get(Course, sess.get(Assignment, sub.assignment_id).course_id)
