@@ -82,12 +82,10 @@ def users_create(email: str, name: str, role: str, password_stdin: bool):
 
 
 def _reset_link(user, invite: bool = False) -> str:  # noqa: ANN001
-    from flask import url_for
-
     from lms.accounts.operations import make_reset_token
+    from lms.urls import absolute_url
 
-    with current_app.test_request_context(base_url=current_app.config.get("LMS_BASE_URL", "http://localhost:5000")):
-        return url_for("accounts.reset_password", token=make_reset_token(user, invite=invite), _external=True)
+    return absolute_url("accounts.reset_password", token=make_reset_token(user, invite=invite))
 
 
 @users.command("reset-link")
@@ -146,10 +144,13 @@ def courses():
 @with_appcontext
 def courses_sync(path: Path | None):
     """Import every course folder; idempotent, never deletes learner data."""
-    from lms.catalog.operations import sync_courses
+    from lms.catalog.operations import SyncError, sync_courses
 
     sess = _session()
-    report = sync_courses(sess, path or Path(current_app.config["LMS_COURSES_PATH"]))
+    try:
+        report = sync_courses(sess, path or Path(current_app.config["LMS_COURSES_PATH"]))
+    except SyncError as exc:
+        raise click.ClickException(str(exc)) from exc
     sess.commit()
     for label in ("created", "updated", "unchanged", "archived"):
         for slug in getattr(report, label):
@@ -225,7 +226,7 @@ def _register_optional_commands() -> None:
 
     for module, names in (
         ("lms.geometry.cli", ("check_command", "preview_command", "repair_command")),
-        ("lms.assignments.cli", ("completions", "storage")),
+        ("lms.assignments.cli", ("completions", "storage", "assignments")),
         ("lms.certificates.cli", ("certificates",)),
         ("lms.lab.cli", ("printers", "prints")),
     ):

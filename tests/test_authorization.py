@@ -64,6 +64,9 @@ ROUTES.update({
     "assignments.queue": ("GET", f"/teach/{T}/grading/", expect(302, 404, 200, 200)),
     "assignments.grade": ("GET", "/teach/submissions/{sid}/grade", expect(302, 404, 200, 200)),
     "assignments.completions": ("GET", f"/teach/{T}/completions", expect(302, 404, 200, 200)),
+    "assignments.accepted_models_zip": ("GET", f"/teach/{T}/accepted-models.zip", expect(302, 404, 303, 303)),
+    "assignments.compare": ("GET", "/teach/submissions/{sid}/compare/{sid}", expect(302, 404, 200, 200)),
+    "assignments.extensions": ("GET", f"/teach/{T}/assignments/cube/extensions", expect(302, 404, 200, 200)),
 })
 # Certificates ({cert_id}, {cert_code}: the learner's certificate for C; {completion_id}: its completion; {job_id}: a done print job).
 ROUTES.update({

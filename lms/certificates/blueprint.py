@@ -22,6 +22,7 @@ from lms.certificates import tasks  # noqa: F401 - registers the print task with
 from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueForm, RevokeForm, VerifyCodeForm,
                                     VerifyUploadForm)
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob
+from lms.web import id_arg, page_arg
 from lms.extensions import csrf
 from lms.storage_app import get_storage
 from lms.teach.blueprint import load_taught_course
@@ -209,12 +210,12 @@ def _admin_page(print_form: PrintForm | None = None, status: int = 200):
     filters = FilterForm(request.args)
     filters.course.choices = choices
     query = select(Certificate)
-    course_id = request.args.get("course", type=int)
+    course_id = id_arg("course")
     if course_id:
         query = query.where(Certificate.course_id == course_id)
     if request.args.get("status") in STATUSES:
         query = query.where(Certificate.status == request.args["status"])
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     size = current_app.config["LMS_PAGE_SIZE"]
     total = sess.scalar(select(func.count()).select_from(query.subquery()))
     rows = sess.scalars(query.order_by(Certificate.id.desc()).offset((page - 1) * size).limit(size)).all()
@@ -270,7 +271,7 @@ def admin_approve_all():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    course = sess.get(Course, request.form.get("course", type=int) or 0)
+    course = sess.get(Course, id_arg("course", request.form) or 0)
     due = ops.count_due(sess, course)
     if due > ops.BACKGROUND_ISSUE_THRESHOLD:  # seconds of rendering: not inside a page request
         tasks.issue_due_task(course.id if course else None, current_user.id)

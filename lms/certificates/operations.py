@@ -57,9 +57,9 @@ def serial_prefix() -> str:
 
 def verify_url(code: str) -> str:
     """The absolute, stable URL printed in the QR code; built from config so it works outside a request."""
-    base = str(current_app.config.get("LMS_BASE_URL") or "http://localhost:5000").rstrip("/")
-    prefix = str(current_app.config.get("LMS_URL_PREFIX") or "").rstrip("/")
-    return f"{base}{prefix}/verify/{code}"
+    from lms.urls import absolute_url
+
+    return absolute_url("certificates.verify", code=code)
 
 
 def course_issuing(course: Course) -> str:
