@@ -231,6 +231,7 @@ def _register_optional_commands() -> None:
         ("lms.geometry.cli", ("check_command", "preview_command", "repair_command")),
         ("lms.assignments.cli", ("completions", "storage", "assignments")),
         ("lms.certificates.cli", ("certificates",)),
+        ("lms.lab.cli", ("printers", "prints")),
     ):
         mod = import_feature(module)
         if mod is None:

@@ -125,7 +125,7 @@ def extra_blueprints() -> list:
     """Blueprints of the later features, imported when present."""
     from lms.features import import_feature
 
-    modules = (import_feature(name) for name in ("lms.assignments.blueprint", "lms.certificates.blueprint"))
+    modules = (import_feature(name) for name in ("lms.assignments.blueprint", "lms.certificates.blueprint", "lms.lab.blueprint"))
     return [mod.bp for mod in modules if mod is not None]
 
 

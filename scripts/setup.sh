@@ -9,7 +9,11 @@ with_tests=0
 
 apt_packages=(fonts-noto-core fonts-dejavu-core)
 if [ $with_tests = 1 ]; then
+<<<<<<< HEAD
   apt_packages+=(chromium redis-server admesh prusa-slicer poppler-utils zbar-tools time openssl)
+=======
+  apt_packages+=(chromium redis-server admesh prusa-slicer poppler-utils zbar-tools time python3-venv)
+>>>>>>> lab
 fi
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -28,6 +32,12 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --progress-bar off --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check --progress-bar off -e ".[test]"
+# OctoPrint for the lab tests: its own environment (it pins Flask < 3.1), from the system Python so that
+# the unprivileged user it must run as can read the interpreter.
+if [ $with_tests = 1 ]; then
+  [ -x .venv-octoprint/bin/octoprint ] || { /usr/bin/python3 -m venv .venv-octoprint \
+    && .venv-octoprint/bin/python -m pip install -q --disable-pip-version-check --progress-bar off "octoprint>=1.10"; }
+fi
 # three.js for the 3D viewer, from the npm registry (pinned in package-lock.json).
 npm ci --no-audit --no-fund --loglevel=error
 .venv/bin/pybabel compile -d lms/translations 2>&1 | grep -v "^compiling catalog" || true

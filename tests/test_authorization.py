@@ -125,7 +125,7 @@ def world(app, synced, users):
 
 def _issued_certificate(s, learner, course) -> dict:  # noqa: ANN001
     """The learner completes C (issued automatically on commit); a print job of it is done."""
-    from lms.assignments.operations import record_completion
+    from lms.completion import record_completion
     from lms.certificates import operations as cert_ops
     from lms.certificates import tasks as cert_tasks
     from lms.certificates.models import Certificate

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 
-from lms import db, geometry
+from lms import completion, db, geometry
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
@@ -152,7 +152,7 @@ def submission_json(sub: Submission, assignment: Assignment | None = None) -> di
     if latest:
         assignment = assignment or db.session().get(Assignment, sub.assignment_id)
         data["grade"] = queries.grade_breakdown(latest[0], _rubric_of(assignment))
-    return data
+    return {**data, **lab_json(sub)}
 
 
 def lesson_links(course: Course) -> dict[str, dict]:
@@ -168,6 +168,25 @@ def _rubric_of(assignment: Assignment) -> list[dict]:
         return [{"criterion": _("Overall"), "points": 100}]
     own = db.session().get(Course, assignment.course_id).language
     return rubric_in(assignment.rubric, lang(), own)
+
+
+def lab_json(sub: Submission) -> dict:
+    """``slicer`` (once sliced or refused) and ``print`` (once a job exists), from the lab when it is installed."""
+    from lms.features import import_feature
+
+    lab_queries = import_feature("lms.lab.queries")
+    slicer = (sub.report or {}).get("slicer")
+    out = {"slicer": slicer_json(slicer)} if slicer else {}
+    printing = lab_queries.print_json(db.session(), sub.id) if lab_queries else None
+    return {**out, **({"print": printing} if printing else {})}
+
+
+def slicer_json(slicer: dict) -> dict:
+    keys = ("state", "profile", "slicer_version", "time_s", "filament_g", "filament_mm", "cost", "gcode_sha256")
+    out = {k: slicer.get(k) for k in keys}
+    if slicer.get("message_template"):
+        out["message"] = translate_result(slicer)
+    return out
 
 
 @bp.route("/submissions/<int:submission_id>/")
@@ -189,7 +208,8 @@ def submission_page(submission_id: int):
                 and ops.can_submit(sess, current_user, assignment) is None)
     return render_template("assignments/submission.html", sub=sub, assignment=assignment, course=course, grades=grades,
                            others=others, learner=sess.get(User, sub.user_id), lang=lang(), translate=translate_result,
-                           data=data, note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course),
+                           data=data, teaches=catalog.instructs(sess, current_user, course),
+                           note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course),
                            upload_form=UploadForm() if resubmit else None,
                            max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024)
 
@@ -307,9 +327,7 @@ def grade(submission_id: int):
             status = 400
         else:
             if form.decision.data == "accepted":
-                from lms.completion import progress_changed
-
-                progress_changed(sess, sess.get(User, sub.user_id), course)
+                completion.progress_changed(sess, sess.get(User, sub.user_id), course)
             flash(_("Grade saved."), "success")
             following = queries.next_to_grade(sess, course.id, sub) if request.form.get("next") else None
             if following is not None:
@@ -375,7 +393,7 @@ def completions(slug: str):
         else:
             added = 0
             for email in emails:
-                if ops.record_completion(sess, find_user(email), course, final_score=None, source="manual",
+                if completion.record_completion(sess, find_user(email), course, final_score=None, source="manual",
                                          reason=form.reason.data.strip(), recorded_by=current_user,
                                          completed_on=form.completed_on.data):
                     added += 1
