@@ -211,11 +211,12 @@ def _raise_interrupt(signum, frame):  # noqa: ANN001
 @click.option("--workers", default=2, show_default=True, type=int)
 @with_appcontext
 def worker(workers: int):
-    """Consume background tasks (for LMS_REDIS_URL deployments)."""
+    """Consume background tasks (for LMS_REDIS_URL deployments; `lms serve` starts one on SQLite)."""
     from lms.tasks import huey, load_task_modules
 
     load_task_modules()
-    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    # SIGTERM (a service manager's stop) lets the running checks finish; SIGINT stops at once.
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", graceful_signal="TERM")
     consumer.run()
 
 
@@ -227,6 +228,7 @@ def _register_optional_commands() -> None:
         ("lms.geometry.cli", ("check_command", "preview_command", "repair_command")),
         ("lms.assignments.cli", ("completions", "storage")),
         ("lms.certificates.cli", ("certificates",)),
+        ("lms.serve", ("serve_command",)),
     ):
         mod = import_feature(module)
         if mod is None:
