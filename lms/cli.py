@@ -237,6 +237,9 @@ def _register_optional_commands() -> None:
             command = getattr(mod, name, None)
             if command is not None:
                 cli.add_command(command)
+    from lms.health import status_command
+
+    cli.add_command(status_command())
 
 
 _register_optional_commands()

@@ -50,10 +50,10 @@ def vendor(filename: str):
 
 @core.route("/healthz")
 def healthz():
-    from sqlalchemy import text
+    from lms.health import health
 
-    db.session().execute(text("SELECT 1"))
-    return {"status": "ok"}
+    result = health(current_app.config, db.session())
+    return result, 200 if result["status"] == "ok" else 503, {"Cache-Control": "no-store"}
 
 
 def register_blueprints(app, url_prefix: str) -> None:
