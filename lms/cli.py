@@ -237,9 +237,11 @@ def _register_optional_commands() -> None:
             command = getattr(mod, name, None)
             if command is not None:
                 cli.add_command(command)
+    from lms.backup import backup_commands
     from lms.health import status_command
 
-    cli.add_command(status_command())
+    for command in (status_command(), *backup_commands()):
+        cli.add_command(command)
 
 
 _register_optional_commands()

@@ -13,6 +13,20 @@ from tests.models import cube_stl
 from tests.test_assignments import enrol_and_read, upload
 
 
+@pytest.fixture
+def app_with(app_config):
+    """An app with some settings changed; its connections closed afterwards."""
+    made = []
+
+    def make(**settings):
+        made.append(create_app({**app_config, **settings}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        db.get_db(other).engine.dispose()
+
+
 def test_healthz_reports_every_part(client):
     r = client.get("/healthz")
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
@@ -23,34 +37,34 @@ def test_healthz_reports_every_part(client):
     assert body["checks"]["disk"]["detail"].endswith("MB free")
 
 
-def test_healthz_is_503_when_the_disk_is_nearly_full(app_config):
-    app = create_app({**app_config, "LMS_HEALTH_MIN_FREE_MB": 10**9})  # more than any disk here has
+def test_healthz_is_503_when_the_disk_is_nearly_full(app_with):
+    app = app_with(LMS_HEALTH_MIN_FREE_MB=10**9)  # more than any disk here has
     r = app.test_client().get("/healthz")
     assert r.status_code == 503
     checks = r.get_json()["checks"]
     assert checks["disk"]["ok"] is False and checks["database"]["ok"] is True
 
 
-def test_healthz_is_503_when_the_database_is_unreachable(app_config, tmp_path):
-    app = create_app({**app_config, "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/missing/folder/lms.sqlite3"})
+def test_healthz_is_503_when_the_database_is_unreachable(app_with, tmp_path):
+    app = app_with(LMS_DATABASE_URL=f"sqlite:///{tmp_path}/missing/folder/lms.sqlite3")
     r = app.test_client().get("/healthz")
     assert r.status_code == 503
     database = r.get_json()["checks"]["database"]
     assert database["ok"] is False and "OperationalError" in database["detail"]
 
 
-def test_healthz_is_503_when_the_store_is_not_writable(app_config, tmp_path):
+def test_healthz_is_503_when_the_store_is_not_writable(app_with, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the store should be")
-    app = create_app({**app_config, "LMS_STORAGE_PATH": str(blocker)})
+    app = app_with(LMS_STORAGE_PATH=str(blocker))
     r = app.test_client().get("/healthz")
     assert r.status_code == 503 and r.get_json()["checks"]["storage"]["ok"] is False
 
 
-def test_healthz_is_503_when_the_queue_is_unreachable(app_config):
+def test_healthz_is_503_when_the_queue_is_unreachable(app_with):
     from lms import tasks
 
-    app = create_app({**app_config, "LMS_TASKS_IMMEDIATE": False, "LMS_REDIS_URL": "redis://127.0.0.1:1/0"})
+    app = app_with(LMS_TASKS_IMMEDIATE=False, LMS_REDIS_URL="redis://127.0.0.1:1/0")
     try:
         r = app.test_client().get("/healthz")
         assert r.status_code == 503
