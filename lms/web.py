@@ -76,14 +76,9 @@ def register_blueprints(app, url_prefix: str) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
 
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    from lms import security_headers
+
+    security_headers.init_app(app)
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):

@@ -188,10 +188,13 @@ def thumbnail(submission_id: int):
 def viewer_data(submission_id: int):
     sub, _a, _c = load_submission(submission_id)
     if "gzip" in request.headers.get("Accept-Encoding", ""):
-        return _send_stored(sub.viewer_sha256, "application/json", gzipped=True)
-    if not sub.viewer_sha256:
-        abort(404)
-    return Response(gzip.decompress(get_storage().path(sub.viewer_sha256).read_bytes()), mimetype="application/json")
+        response = _send_stored(sub.viewer_sha256, "application/json", gzipped=True)
+    else:
+        if not sub.viewer_sha256:
+            abort(404)
+        response = Response(gzip.decompress(get_storage().path(sub.viewer_sha256).read_bytes()), mimetype="application/json")
+    response.vary.add("Accept-Encoding")  # both answers, so that a cache keeps them apart
+    return response
 
 
 # --- instructors -------------------------------------------------------------------------------
