@@ -228,7 +228,7 @@ def _register_optional_commands() -> None:
         ("lms.geometry.cli", ("check_command", "preview_command", "repair_command")),
         ("lms.assignments.cli", ("completions", "storage")),
         ("lms.certificates.cli", ("certificates",)),
-        ("lms.serve", ("serve_command",)),
+        ("lms.serve", ("serve_command", "deploy_group")),
     ):
         mod = import_feature(module)
         if mod is None:

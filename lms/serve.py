@@ -137,3 +137,62 @@ def serve_command(host: str, port: int, workers: int, threads: int, consumer_wor
         click.echo("task consumer: none here; run `lms worker` for the Redis queue", err=True)
     run_gunicorn(gunicorn_options(host, port, workers, threads, access_log),
                  on_starting=consumer.start if consumer else None, on_exit=consumer.stop if consumer else None)
+
+
+# --- deployment files ---------------------------------------------------------------------------
+
+FORM_ROOM_BYTES = 64 * 1024  # the form's other fields beside the file (as in assignments.upload_limit)
+
+
+def largest_upload_bytes(sess, config) -> int:  # noqa: ANN001
+    """The largest request body any assignment accepts: its file limit (capped by LMS_MAX_UPLOAD_MB) plus the form."""
+    from sqlalchemy import select
+
+    from lms.catalog.models import Assignment
+    from lms.features import import_feature
+
+    largest = 0
+    ops = import_feature("lms.assignments.operations")
+    if ops is not None:
+        for assignment in sess.scalars(select(Assignment)):
+            largest = max(largest, ops.assignment_max_bytes(assignment))
+    return (largest or int(config["LMS_MAX_UPLOAD_MB"]) * 1024 * 1024) + FORM_ROOM_BYTES
+
+
+def render_nginx_site(template: str, values: dict) -> str:
+    for key, value in values.items():
+        template = template.replace(f"@{key}@", str(value))
+    if "@" in "".join(line.split("#")[0] for line in template.splitlines()):
+        raise click.ClickException("the nginx template has a field this command does not fill")
+    return template
+
+
+@click.group("deploy")
+def deploy_group():
+    """Files for a production server (see docs/deploy.md)."""
+
+
+@deploy_group.command("nginx")
+@click.option("--server-name", required=True, help="The site's host name, as in LMS_BASE_URL.")
+@click.option("--upstream", default="127.0.0.1:8000", show_default=True, help="Where `lms serve` listens.")
+@click.option("--certificate", help="TLS certificate (default: Let's Encrypt's path for the server name).")
+@click.option("--certificate-key", help="Its private key.")
+@click.option("--http-port", default=80, show_default=True, type=int)
+@click.option("--https-port", default=443, show_default=True, type=int)
+@with_appcontext
+def deploy_nginx(server_name: str, upstream: str, certificate: str | None, certificate_key: str | None,
+                 http_port: int, https_port: int):
+    """Print the nginx site: TLS, proxy headers, X-Accel-Redirect for stored files, the upload limit."""
+    from pathlib import Path
+
+    from lms import db
+    from lms.config import project_root
+
+    live = f"/etc/letsencrypt/live/{server_name}"
+    body_kb = -(-largest_upload_bytes(db.session(), current_app.config) // 1024)
+    template = (project_root() / "deploy" / "nginx-lms.conf").read_text()
+    click.echo(render_nginx_site(template, {
+        "SERVER_NAME": server_name, "UPSTREAM": upstream, "HTTP_PORT": http_port, "HTTPS_PORT": https_port,
+        "CERTIFICATE": certificate or f"{live}/fullchain.pem", "CERTIFICATE_KEY": certificate_key or f"{live}/privkey.pem",
+        "CLIENT_MAX_BODY_SIZE": f"{body_kb}k", "STORAGE_PATH": Path(current_app.config["LMS_STORAGE_PATH"]).resolve(),
+    }), nl=False)

@@ -22,7 +22,7 @@ from lms.catalog.blueprint import lang, load_course
 from lms.catalog.markdown import render_markdown
 from lms.catalog.models import Assignment, Course
 from lms.db import utcnow
-from lms.storage_app import get_storage
+from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
 
 bp = Blueprint("assignments", __name__)
@@ -156,6 +156,7 @@ def _send_stored(sha: str | None, mimetype: str, download_name: str | None = Non
     else:
         response = send_file(path, mimetype=mimetype, as_attachment=download_name is not None,
                              download_name=download_name, max_age=3600, conditional=True, etag=sha)
+        response = offload_to_proxy(response, sha)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
