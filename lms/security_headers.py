@@ -13,7 +13,7 @@ from flask import g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
-    "camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "hid", "midi",
+    "camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "midi",
     "magnetometer", "gyroscope", "accelerometer", "display-capture",
 ))
 HSTS = "max-age=31536000; includeSubDomains"

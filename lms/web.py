@@ -14,8 +14,10 @@ from werkzeug.exceptions import HTTPException
 
 from lms import db
 from lms.i18n import LANGUAGE_NAMES
+from lms.static_files import add_static_route
 
-core = Blueprint("core", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
+core = Blueprint("core", __name__, template_folder="templates")
+add_static_route(core)  # core.static: content-hashed URLs, precompressed files (lms/static_files.py)
 # Only these parts of node_modules are served.
 VENDOR_ALLOWED = ("three/build/", "three/examples/jsm/")
 

@@ -28,8 +28,11 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --progress-bar off --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check --progress-bar off -e ".[test]"
-# three.js for the 3D viewer, from the npm registry (pinned in package-lock.json).
+# three.js for the 3D viewer and esbuild to bundle it, from the npm registry (pinned in package-lock.json).
 npm ci --no-audit --no-fund --loglevel=error
+# The viewer and three.js as one minified bundle (lms/static/dist), then .br/.gz beside each static file.
+rm -rf lms/static/dist && npm run --silent build
+.venv/bin/python -m lms.static_files >/dev/null
 .venv/bin/pybabel compile -d lms/translations 2>&1 | grep -v "^compiling catalog" || true
 test "${PIPESTATUS[0]}" -eq 0
 echo "setup done"
