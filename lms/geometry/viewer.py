@@ -149,7 +149,7 @@ def viewer_package(mesh: Mesh, report: dict | None = None, light_faces: int = LI
     blobs, offset = [], 0
     meta["levels"] = []
     for v, f in levels:
-        blob = gzip.compress(encode_mesh(v, f), compresslevel=9, mtime=0)
+        blob = gzip.compress(encode_mesh(v, f), compresslevel=6, mtime=0)  # 9 takes 6x longer for 0.5 % less
         meta["levels"].append({"faces": int(len(f)), "vertices": int(len(v)), "offset": offset, "length": len(blob)})
         blobs.append(blob)
         offset += len(blob)
