@@ -61,6 +61,7 @@ ROUTES.update({
     "assignments.repaired_file": ("GET", f"{S}/repaired.stl", expect(302, 200, 200, 200)),
     "assignments.thumbnail": ("GET", f"{S}/thumbnail.png", expect(302, 200, 200, 200)),
     "assignments.viewer_data": ("GET", f"{S}/viewer.json", expect(302, 200, 200, 200)),
+    "assignments.viewer_mesh": ("GET", f"{S}/mesh-0.bin", expect(302, 200, 200, 200)),
     "assignments.queue": ("GET", f"/teach/{T}/grading/", expect(302, 404, 200, 200)),
     "assignments.grade": ("GET", "/teach/submissions/{sid}/grade", expect(302, 404, 200, 200)),
     "assignments.completions": ("GET", f"/teach/{T}/completions", expect(302, 404, 200, 200)),

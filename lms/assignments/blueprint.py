@@ -4,8 +4,8 @@ from __future__ import annotations
 import gzip
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
@@ -26,7 +26,8 @@ from lms.catalog.deadlines import course_zone, to_utc
 from lms.catalog.markdown import render_markdown
 from lms.catalog.models import Assignment, Course, localized
 from lms.db import utcnow
-from lms.storage_app import get_storage
+from lms.geometry.viewer import read_package
+from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
 from lms.web import page_arg
 
@@ -226,6 +227,7 @@ def _send_stored(sha: str | None, mimetype: str, download_name: str | None = Non
     else:
         response = send_file(path, mimetype=mimetype, as_attachment=download_name is not None,
                              download_name=download_name, max_age=3600, conditional=True, etag=sha)
+        response = offload_to_proxy(response, sha)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -256,12 +258,46 @@ def thumbnail(submission_id: int):
 @bp.route("/submissions/<int:submission_id>/viewer.json")
 @login_required
 def viewer_data(submission_id: int):
+    """The viewer's meta (bounds, problems, levels of detail with their URLs); older submissions: the whole JSON."""
     sub, _a, _c = load_submission(submission_id)
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        return _send_stored(sub.viewer_sha256, "application/json", gzipped=True)
-    if not sub.viewer_sha256:
+    if not sub.viewer_sha256 or not get_storage().exists(sub.viewer_sha256):
         abort(404)
-    return Response(gzip.decompress(get_storage().path(sub.viewer_sha256).read_bytes()), mimetype="application/json")
+    blob = get_storage().path(sub.viewer_sha256).read_bytes()
+    package = read_package(blob)
+    if package is not None:
+        meta, _levels = package
+        for number, level in enumerate(meta["levels"]):
+            level["url"] = url_for("assignments.viewer_mesh", submission_id=sub.id, level=number)
+        response = jsonify(meta)
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(blob, mimetype="application/json")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(blob), mimetype="application/json")
+    response.vary.add("Accept-Encoding")  # both answers, so that a cache keeps them apart
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/submissions/<int:submission_id>/mesh-<int:level>.bin")
+@login_required
+def viewer_mesh(submission_id: int, level: int):
+    """One level of detail in the compact binary form, sent as stored (gzip)."""
+    sub, _a, _c = load_submission(submission_id)
+    package = read_package(get_storage().path(sub.viewer_sha256).read_bytes()) if sub.viewer_sha256 else None
+    if package is None or level >= len(package[0]["levels"]):
+        abort(404)
+    meta, levels = package
+    entry = meta["levels"][level]
+    body = levels[entry["offset"]:entry["offset"] + entry["length"]]
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(body, mimetype="application/octet-stream")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(body), mimetype="application/octet-stream")
+    response.vary.add("Accept-Encoding")
+    response.headers["Cache-Control"] = "private, max-age=86400"  # a submission's mesh never changes
+    return response
 
 
 # --- instructors -------------------------------------------------------------------------------

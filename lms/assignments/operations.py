@@ -171,7 +171,7 @@ def store_check_result(sess: Session, storage: LocalStorage, submission: Submiss
     submission.checks_passed = bool(artifacts.report["ok"])
     submission.thumbnail_sha256 = storage.put_bytes(artifacts.thumbnail)
     submission.thumbnail_small_sha256 = storage.put_bytes(artifacts.thumbnail_small)
-    submission.viewer_sha256 = storage.put_bytes(artifacts.viewer_json_gz)
+    submission.viewer_sha256 = storage.put_bytes(artifacts.viewer_package)
     submission.repaired_sha256 = storage.put_bytes(artifacts.repaired_stl) if artifacts.repaired_stl else None
     submission.state, submission.error = "checked", None
     submission.checked_at = submission.updated_at = utcnow()
