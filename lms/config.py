@@ -6,11 +6,16 @@ import os
 import secrets
 from pathlib import Path
 
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext marker: the defaults are translated where shown
+    return text
+
+
 DEFAULTS: dict[str, object] = {
-    "LMS_SITE_NAME": "FabLab Academy",
+    "LMS_SITE_NAME": N_("FabLab Academy"),
     # The public root of the site (https://lms.example.kg): every absolute URL is built from it, never from a request.
     "LMS_BASE_URL": None,
-    "LMS_INSTITUTION": "University FabLab",
+    "LMS_INSTITUTION": N_("University FabLab"),
     "LMS_DATABASE_URL": None,  # None: SQLite file in the instance folder
     "LMS_REDIS_URL": None,  # None: SqliteHuey in the instance folder
     "LMS_TASKS_IMMEDIATE": False,

@@ -173,6 +173,8 @@ def register_template_helpers(app) -> None:
         return {
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "current_lang": str(get_locale() or "en"),
-            "site_name": current_app.config["LMS_SITE_NAME"],
+            # The site's own name and institution: translated when they are the defaults (or a catalogue has them).
+            "site_name": _(current_app.config["LMS_SITE_NAME"]),
+            "institution": _(current_app.config["LMS_INSTITUTION"]),
             "has_endpoint": lambda name: name in current_app.view_functions,
         }

@@ -126,10 +126,16 @@ def lesson_page(slug: str, lesson_slug: str):
     return render_template(
         "catalog/lesson.html", course=course, lesson=lesson, lessons=lessons, done=done, lang=shown,
         content_lang=shown, notice=reading.notice(course, order[0], shown, lang()),
-        body_html=render_markdown(body, asset_base_for(course)),
+        body_html=render_markdown(without_title(body), asset_base_for(course)), position=index + 1,
         prev_lesson=lessons[index - 1] if index > 0 else None,
         next_lesson=lessons[index + 1] if index + 1 < len(lessons) else None,
     )
+
+
+def without_title(markdown: str) -> str:
+    """The lesson text without its leading '# Title' line: the page prints the title once, as its h1."""
+    first, _sep, rest = (markdown or "").lstrip().partition("\n")
+    return rest if first.startswith("# ") else markdown
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_slug>/complete", methods=["POST"])

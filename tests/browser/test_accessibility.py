@@ -41,6 +41,13 @@ PAGES = {  # kind: (who, url template)
 WIDTHS = (1366, 390)
 
 
+def _shot(lang: str, width: int, kind: str) -> Path:
+    """bench/out/pages/<lang>-<width>-<kind>.png: every page as the test saw it, to look at."""
+    out = REPO / "bench" / "out" / "pages"
+    out.mkdir(parents=True, exist_ok=True)
+    return out / f"{lang}-{width}-{kind.replace(' ', '-')}.png"
+
+
 def _axe(page) -> list[dict]:
     page.add_script_tag(content=AXE.read_text("utf-8"))
     result = page.evaluate("""async () => {
@@ -79,6 +86,7 @@ def test_no_accessibility_violations(app, world, live_server, browser, lang, wid
             page.goto(live_server + template.format(**world))
             page.wait_for_load_state("networkidle")
             assert page.evaluate("document.documentElement.lang") == lang, kind
+            page.screenshot(path=str(_shot(lang, width, kind)), full_page=True)
             violations = _axe(page)
             if violations:
                 found[kind] = violations
