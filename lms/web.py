@@ -153,10 +153,21 @@ def _csrf_error(exc: CSRFError):
                            message=_("The form expired or was sent from elsewhere. Reload the page and try again.")), 400
 
 
+def aria_attrs(field, described: str | None, autofocus: bool = False) -> dict:  # noqa: ANN001
+    """The attributes that tie a form field to its help and errors, leaving out those without a value."""
+    attrs = {"aria-describedby": described} if described else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    if autofocus:
+        attrs["autofocus"] = True
+    return attrs
+
+
 def register_template_helpers(app) -> None:
     from lms import formatting
 
     formatting.init_app(app)
+    app.jinja_env.globals["aria_attrs"] = aria_attrs  # a global: imported form macros see no context
     @app.context_processor
     def _helpers():
         return {
