@@ -15,7 +15,7 @@ from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
 from lms.assignments.describe import describe_requirements, translate_result
-from lms.assignments.forms import GradeForm, ManualCompletionForm, UploadForm
+from lms.assignments.forms import ManualCompletionForm, UploadForm, grade_form
 from lms.assignments.models import Completion, Grade, Notification, Submission
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang, load_course
@@ -240,10 +240,7 @@ def grade(submission_id: int):
     sess = db.session()
     sub, assignment, course = load_submission(submission_id, for_grading=True)
     rubric = assignment.rubric or [{"criterion": _("Overall"), "points": 100}]
-    form = GradeForm()
-    if request.method == "GET":
-        for _item in rubric:
-            form.scores.append_entry()
+    form = grade_form(len(rubric))
     status = 200
     if form.validate_on_submit():
         try:

@@ -136,7 +136,7 @@ def grade_submission(sess: Session, grader: User, submission: Submission, assign
     if len(rubric_scores) != len(rubric):
         raise SubmissionError("Give a score for every criterion.")
     for item, value in zip(rubric, rubric_scores):
-        if value < 0 or value > item["points"]:
+        if not 0 <= value <= item["points"]:  # NaN included
             raise SubmissionError("A score is outside its range.")
     max_score = float(sum(item["points"] for item in rubric))
     score = float(sum(rubric_scores))
