@@ -5,14 +5,15 @@ import math
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, FieldList, FloatField, RadioField, TextAreaField
+from wtforms import DateField, DateTimeLocalField, FieldList, FloatField, RadioField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.utils import unset_value
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 
 class UploadForm(FlaskForm):
     model = FileField(_l("Your model file"), validators=[FileRequired(_l("Choose a file to upload."))])
+    note = TextAreaField(_l("Note for your instructor (optional)"), validators=[Length(max=5000)])
 
 
 def _finite(_form, field):  # noqa: ANN001
@@ -36,6 +37,7 @@ class RubricScores(FieldList):
 class GradeForm(FlaskForm):
     scores = RubricScores(FloatField(validators=[InputRequired(_l("Give a score.")), _finite, NumberRange(min=0)]),
                           min_entries=0)
+    comments = RubricScores(TextAreaField(validators=[Length(max=2000)]), min_entries=0)
     feedback = TextAreaField(_l("Feedback for the learner"), validators=[Length(max=10000)])
     decision = RadioField(_l("Decision"), validators=[DataRequired()], choices=[
         SelectChoice("accepted", _l("Accept")), SelectChoice("returned", _l("Return for revision"))])
@@ -48,7 +50,13 @@ class ManualCompletionForm(FlaskForm):
 
 
 def grade_form(criteria: int) -> GradeForm:
-    """The grading form for a rubric of ``criteria`` lines."""
+    """The grading form for a rubric of ``criteria`` lines: one score and one comment for each."""
     scores = RubricScores(FloatField(validators=[InputRequired(_l("Give a score.")), _finite, NumberRange(min=0)]),
                           min_entries=criteria)
-    return type("RubricGradeForm", (GradeForm,), {"scores": scores})()
+    comments = RubricScores(TextAreaField(validators=[Length(max=2000)]), min_entries=criteria)
+    return type("RubricGradeForm", (GradeForm,), {"scores": scores, "comments": comments})()
+
+
+class ExtensionForm(FlaskForm):
+    email = StringField(_l("Learner's e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    until = DateTimeLocalField(_l("New deadline (course time)"), validators=[DataRequired()])

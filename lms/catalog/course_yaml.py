@@ -86,3 +86,5 @@ def parse_course_yaml(raw: bytes):  # noqa: ANN201
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise YamlLimitError(mark.line + 1 if mark else None, f"invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+    except ValueError as exc:  # a date YAML recognises but the calendar has not, such as 2027-06-31
+        raise YamlLimitError(None, f"a date must be a date like 2027-06-30: {exc}") from exc

@@ -44,13 +44,19 @@ ROUTES = {
     "certificates.admin_revoke": ("admin", "/admin/certificates/{cert_id}/revoke"),
     "certificates.admin_reissue": ("admin", "/admin/certificates/{cert_id}/reissue"),
     "certificates.admin_print": ("admin", "/admin/certificates/print"),
+    "assignments.extensions": ("admin", f"/teach/{T}/assignments/cube/extensions"),
+    "lab.printers_page": ("admin", "/admin/printers"),
+    "lab.job_action": ("admin", "/lab/jobs/1/cancel"),
+    "lab.photo": ("admin", "/submissions/{sid}/photo"),
+    "lab.send_to_printer": ("learner", "/submissions/{sid}/print"),
+    "lab.sign_off": ("admin", "/submissions/{sid}/signoff"),
 }
-FILE_ROUTES = ("assignments.assignment_page", "teach.import_cohort", "certificates.verify_index")
+FILE_ROUTES = ("assignments.assignment_page", "teach.import_cohort", "certificates.verify_index", "lab.photo")
 EMAILS = {"learner": "learner@example.org", "admin": "admin@example.org"}
 
 NUMBERS = ["abc", "nan", "1e999", "-1", str(2**70)]
 TEXTS = ["x" * 30_000, "\x00\x01", " ", "\ud800".encode("utf-8", "surrogatepass")]
-FILE_FIELDS = ("model", "pdf", "csv_file")
+FILE_FIELDS = ("model", "pdf", "csv_file", "photo")
 
 
 def bad_values(unbound: UnboundField) -> list:
