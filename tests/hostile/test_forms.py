@@ -204,3 +204,19 @@ def test_every_variant_names_every_field():
         if name.startswith("malformed"):
             assert {n for n, _v in pairs} == set(fields)
     assert len(list(itertools.islice(variants(fields), 3))) == 3
+
+
+@pytest.mark.parametrize("url", ["/login", "/register", "/reset"])
+def test_a_nul_byte_in_a_field_is_a_message_not_a_database_error(app, client, url):
+    """PostgreSQL refuses NUL in text: it must never reach the database (on SQLite it would be stored)."""
+    data = {"csrf_token": csrf_token(client, url), "email": "a\x00b@example.org", "name": "Nul\x00Name",
+            "password": "pass\x00word-long-enough"}
+    response = client.post(url, data=data)
+    assert response.status_code < 500
+    assert "<form" in response.get_data(as_text=True) or response.status_code in (302, 303)
+
+
+def test_a_nul_byte_in_a_query_is_harmless(app, client, users, auth):
+    users.create("admin@example.org", role="admin")
+    auth.login("admin@example.org")
+    assert client.get("/admin/users/?q=a%00b").status_code == 200
