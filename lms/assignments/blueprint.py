@@ -16,7 +16,7 @@ from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
 from lms.assignments import export, mailing, queries
 from lms.assignments.describe import describe_finding, describe_requirements, translate_result
-from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
+from lms.assignments.forms import ExtensionForm, ManualCompletionForm, UploadForm, grade_form
 from lms.assignments.models import Completion, Grade, Notification, Submission
 from lms.catalog import operations as catalog
 from lms.catalog import reading
@@ -347,11 +347,7 @@ def grade(submission_id: int):
     sess = db.session()
     sub, assignment, course = load_submission(submission_id, for_grading=True)
     rubric = _rubric_of(assignment)
-    form = GradeForm()
-    if request.method == "GET":
-        for _item in rubric:
-            form.scores.append_entry()
-            form.comments.append_entry()
+    form = grade_form(len(rubric))  # one score and one comment per criterion, whatever was posted
     status = 200
     if form.validate_on_submit():
         try:
@@ -371,9 +367,6 @@ def grade(submission_id: int):
             return redirect(url_for("assignments.queue", slug=course.slug), 303)
     elif request.method == "POST":
         status = 400
-    for entries in (form.scores, form.comments):  # a post with fields missing re-renders every criterion
-        while len(entries) < len(rubric):
-            entries.append_entry()
     grades = queries.grades_of(sess, sub)
     others = queries.attempts_of(sess, assignment.id, sub.user_id)
     return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,
