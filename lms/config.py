@@ -36,6 +36,13 @@ DEFAULTS: dict[str, object] = {
     "LMS_PAGE_SIZE": 25,
     "LMS_PASSWORD_MIN_LENGTH": 8,
     "LMS_MAX_UPLOAD_MB": 100,
+    # Per-address request limits (lms/accounts/limits.py): Flask-Limiter's notation, switched by LMS_RATELIMIT_ENABLED.
+    "LMS_RATELIMIT_ENABLED": True,
+    "LMS_LIMIT_LOGIN": "30 per minute;200 per hour",  # failed logins only
+    "LMS_LIMIT_RESET": "5 per minute;30 per hour",
+    "LMS_LIMIT_REGISTER": "10 per minute;60 per hour",
+    "LMS_LIMIT_ENROL_KEY": "10 per minute;30 per hour",  # wrong keys only
+    "LMS_LIMIT_VERIFY": "60 per minute",
 }
 
 # Keys whose environment value is parsed as JSON (numbers, booleans, lists).
