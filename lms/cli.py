@@ -144,10 +144,13 @@ def courses():
 @with_appcontext
 def courses_sync(path: Path | None):
     """Import every course folder; idempotent, never deletes learner data."""
-    from lms.catalog.operations import sync_courses
+    from lms.catalog.operations import SyncError, sync_courses
 
     sess = _session()
-    report = sync_courses(sess, path or Path(current_app.config["LMS_COURSES_PATH"]))
+    try:
+        report = sync_courses(sess, path or Path(current_app.config["LMS_COURSES_PATH"]))
+    except SyncError as exc:
+        raise click.ClickException(str(exc)) from exc
     sess.commit()
     for label in ("created", "updated", "unchanged", "archived"):
         for slug in getattr(report, label):
@@ -223,7 +226,7 @@ def _register_optional_commands() -> None:
 
     for module, names in (
         ("lms.geometry.cli", ("check_command", "preview_command", "repair_command")),
-        ("lms.assignments.cli", ("completions", "storage")),
+        ("lms.assignments.cli", ("completions", "storage", "assignments")),
         ("lms.certificates.cli", ("certificates",)),
     ):
         mod = import_feature(module)

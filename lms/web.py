@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from lms import db
 from lms.i18n import LANGUAGE_NAMES
@@ -18,6 +19,34 @@ from lms.i18n import LANGUAGE_NAMES
 core = Blueprint("core", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
 # Only these parts of node_modules are served.
 VENDOR_ALLOWED = ("three/build/", "three/examples/jsm/")
+#: The largest id a database integer column holds; a larger number in a URL names nothing.
+MAX_ID = 2**63 - 1
+#: No listing has this many pages; a larger page number would overflow the query's OFFSET.
+MAX_PAGE = 10**6
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` that matches only numbers a database can hold, so a huge id is a 404, not an OverflowError."""
+
+    def __init__(self, url_map, *args, **kwargs):  # noqa: ANN001
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def page_arg() -> int:
+    """The ``?page=`` number: 1 when absent or not a number, 404 when no listing could have it."""
+    page = request.args.get("page", 1, type=int)
+    if page > MAX_PAGE:
+        abort(404)
+    return max(page, 1)
+
+
+def id_arg(name: str, source=None) -> int | None:  # noqa: ANN001
+    """An id from the query string (or ``source``, e.g. ``request.form``): None when absent, 404 when out of range."""
+    value = (request.args if source is None else source).get(name, type=int)
+    if value is not None and not 0 <= value <= MAX_ID:
+        abort(404)
+    return value
 
 
 @core.route("/")
@@ -64,6 +93,7 @@ def register_blueprints(app, url_prefix: str) -> None:
     from lms.teach.blueprint import bp as teach_bp
 
     prefix = url_prefix.rstrip("/") or None
+    app.url_map.converters["int"] = BoundedInt  # before any rule of ours is added
     for bp in (core, accounts_bp, catalog_bp, teach_bp, admin_bp, *extra_blueprints()):
         app.register_blueprint(bp, url_prefix=prefix)
 
@@ -127,6 +157,9 @@ def _csrf_error(exc: CSRFError):
 
 
 def register_template_helpers(app) -> None:
+    from lms import formatting
+
+    formatting.init_app(app)
     @app.context_processor
     def _helpers():
         return {

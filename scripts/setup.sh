@@ -9,7 +9,7 @@ with_tests=0
 
 apt_packages=(fonts-noto-core fonts-dejavu-core)
 if [ $with_tests = 1 ]; then
-  apt_packages+=(chromium redis-server admesh prusa-slicer poppler-utils zbar-tools time)
+  apt_packages+=(chromium redis-server admesh prusa-slicer poppler-utils zbar-tools time openssl)
 fi
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -24,6 +24,11 @@ def describe(note: Notification) -> dict:
     elif note.kind == "submission_returned":
         text = _("Your work on “%(assignment)s” (attempt %(attempt)s) was returned for revision.",
                  assignment=p["assignment"], attempt=p["attempt"])
+    elif note.kind == "check_problems":
+        text = _("The check of your work on “%(assignment)s” (attempt %(attempt)s) found problems to fix.",
+                 assignment=p["assignment"], attempt=p["attempt"])
+    elif note.kind == "extension_granted":
+        text = _("You have until %(until)s UTC to submit “%(assignment)s”.", until=p["until"], assignment=p["assignment"])
     elif note.kind == "course_completed":
         text = _("You completed “%(course)s”. Congratulations!", course=p["course"])
     else:

@@ -27,6 +27,7 @@ def check_model(path: Path, filename: str, requirements: dict, limits: geometry.
     report["file"] = filename
     report["requirements"] = geometry.evaluate(report, requirements)
     report["ok"] = bool(report["ok"]) and all(r["passed"] for r in report["requirements"])
+    report["findings"] = geometry.assemble_findings(report)
     viewer = geometry.viewer_data(mesh, report)
     repaired = None
     if not (report["closed"] and not report["degenerate_faces"] and not report["duplicate_faces"]

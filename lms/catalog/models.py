@@ -26,11 +26,13 @@ class Course(Base):
     summary: Mapped[dict]
     language: Mapped[str] = mapped_column(String(8))
     hours: Mapped[float]
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Bishkek")  # where due dates are read
     enrolment: Mapped[str] = mapped_column(String(10), default="open")
     enrolment_key: Mapped[str | None] = mapped_column(String(200))
     instructor_emails: Mapped[list] = mapped_column(default=list)
     certificate: Mapped[dict] = mapped_column(default=dict)
     completion: Mapped[dict] = mapped_column(default=dict)
+    check_lessons: Mapped[dict | None]  # model-check topic -> slug of the lesson that teaches it
     archived: Mapped[bool] = mapped_column(default=False)
     source_hash: Mapped[str | None] = mapped_column(String(64))
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -97,6 +99,8 @@ class Assignment(Base):
     brief_md: Mapped[str] = mapped_column(Text, default="")
     required: Mapped[bool] = mapped_column(default=True)
     due: Mapped[date | None]
+    due_at: Mapped[datetime | None]  # UTC: the end of the due day (or the due time) in the course's time zone
+    cutoff_at: Mapped[datetime | None]  # UTC: after this, uploads are refused (unless extended)
     max_attempts: Mapped[int | None]
     requirements: Mapped[dict] = mapped_column(default=dict)
     rubric: Mapped[list] = mapped_column(default=list)

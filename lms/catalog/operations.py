@@ -18,11 +18,15 @@ from lms.catalog.models import (
     LessonProgress,
     Module,
 )
-from lms.db import utcnow
+from lms.db import add_once, utcnow
 
 
 class EnrolmentError(ValueError):
     pass
+
+
+class SyncError(ValueError):
+    """The sync cannot start (no courses folder, or nothing in it): nothing was changed."""
 
 
 # --- sync -------------------------------------------------------------------------------------
@@ -46,11 +50,20 @@ def _requirements_validator():
 
 
 def sync_courses(sess: Session, root: Path) -> SyncReport:
-    """Import every course folder under ``root``. A broken course is reported and left as it was."""
+    """Import every course folder under ``root``. A broken course is reported and left as it was.
+
+    A missing or empty ``root`` raises SyncError: it is a wrong path or an unmounted disk, not an
+    order to archive every course.
+    """
+    if not root.is_dir():
+        raise SyncError(f"the courses folder {root} does not exist; nothing was changed")
+    folders = course_folders(root)
+    if not folders:
+        raise SyncError(f"the courses folder {root} has no course folders; nothing was changed")
     report = SyncReport()
     validator = _requirements_validator()
     seen: set[str] = set()
-    for folder in course_folders(root):
+    for folder in folders:
         try:
             spec = load_course(folder, validator)
         except CourseFileError as exc:
@@ -78,6 +91,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
         course = Course(slug=spec.slug, title={}, summary={}, language=spec.language, hours=spec.hours)
         sess.add(course)
     course.title, course.summary, course.language, course.hours = spec.title, spec.summary, spec.language, spec.hours
+    course.timezone, course.check_lessons = spec.timezone, spec.check_lessons
     course.enrolment, course.enrolment_key = spec.enrolment, spec.enrolment_key
     course.instructor_emails, course.certificate, course.completion = spec.instructors, spec.certificate, spec.completion
     course.archived, course.source_hash, course.synced_at = False, spec.source_hash, utcnow()
@@ -105,6 +119,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
             a = assignments.get(aspec.slug) or Assignment(course_id=course.id, slug=aspec.slug)
             a.module_id, a.title, a.brief_md, a.required = module.id, aspec.title, aspec.brief_md, aspec.required
             a.due, a.max_attempts, a.requirements, a.rubric = aspec.due, aspec.max_attempts, aspec.requirements, aspec.rubric
+            a.due_at, a.cutoff_at = aspec.due_at, aspec.cutoff_at
             a.position, a.archived = assignment_pos, False
             sess.add(a)
             live_assignments.add(aspec.slug)
@@ -136,10 +151,7 @@ def enrol(sess: Session, user: User, course: Course, key: str | None = None, che
 
         if not key or not hmac.compare_digest(key.strip().encode(), (course.enrolment_key or "").encode()):
             raise EnrolmentError("The enrolment key is not right.")
-    enrolment = Enrolment(user_id=user.id, course_id=course.id)
-    sess.add(enrolment)
-    sess.flush()
-    return enrolment
+    return add_once(sess, Enrolment(user_id=user.id, course_id=course.id), lambda: get_enrolment(sess, user, course))
 
 
 def live_lessons(sess: Session, course: Course) -> list[Lesson]:
@@ -164,12 +176,12 @@ def completed_lesson_ids(sess: Session, user: User, course: Course) -> set[int]:
 
 
 def mark_lesson_done(sess: Session, user: User, lesson: Lesson) -> None:
-    exists = sess.scalar(
-        select(LessonProgress.id).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-    )
-    if exists is None:
-        sess.add(LessonProgress(user_id=user.id, lesson_id=lesson.id))
-        sess.flush()
+    def find() -> LessonProgress | None:
+        return sess.scalar(
+            select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id))
+
+    if find() is None:
+        add_once(sess, LessonProgress(user_id=user.id, lesson_id=lesson.id), find)
 
 
 def record_visit(enrolment: Enrolment, lesson: Lesson) -> None:

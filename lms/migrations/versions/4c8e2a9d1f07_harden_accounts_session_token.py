@@ -1,7 +1,7 @@
 """harden-accounts: users' session token (logout and password changes end every session)
 
 Revision ID: 4c8e2a9d1f07
-Revises: 2d7703df6814
+Revises: 5c1e0a7b9d21
 Create Date: 2026-12-01 23:40:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '4c8e2a9d1f07'
-down_revision = '2d7703df6814'
+down_revision = '5c1e0a7b9d21'
 branch_labels = None
 depends_on = None
 
