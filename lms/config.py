@@ -20,7 +20,7 @@ DEFAULTS: dict[str, object] = {
     "LMS_CERT_RENDER_WORKERS": 0,
     "LMS_STORAGE_PATH": None,  # None: instance/storage
     "LMS_VENDOR_PATH": None,  # None: ./node_modules beside the project
-    "LMS_LANGUAGES": ["en", "ru", "ky"],
+    "LMS_LANGUAGES": ["en", "ru", "ky", "tr"],
     "LMS_DEFAULT_LANGUAGE": "ru",
     "LMS_LOGIN_MAX_FAILURES": 5,
     # After LMS_LOGIN_MAX_FAILURES failures an address waits LMS_LOGIN_DELAY_SECONDS, doubled with each
@@ -43,6 +43,9 @@ DEFAULTS: dict[str, object] = {
     "LMS_LIMIT_REGISTER": "10 per minute;60 per hour",
     "LMS_LIMIT_ENROL_KEY": "10 per minute;30 per hour",  # wrong keys only
     "LMS_LIMIT_VERIFY": "60 per minute",
+    "LMS_PROXY_COUNT": 0,  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1)
+    "LMS_HEALTH_MIN_FREE_MB": 512,
+    "LMS_X_ACCEL_PREFIX": None,  # nginx's internal location of the store (deploy/nginx-lms.conf: /_stored)  # /healthz fails below this much free disk under the store
 }
 
 # Keys whose environment value is parsed as JSON (numbers, booleans, lists).

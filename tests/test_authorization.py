@@ -61,6 +61,7 @@ ROUTES.update({
     "assignments.repaired_file": ("GET", f"{S}/repaired.stl", expect(302, 200, 200, 200)),
     "assignments.thumbnail": ("GET", f"{S}/thumbnail.png", expect(302, 200, 200, 200)),
     "assignments.viewer_data": ("GET", f"{S}/viewer.json", expect(302, 200, 200, 200)),
+    "assignments.viewer_mesh": ("GET", f"{S}/mesh-0.bin", expect(302, 200, 200, 200)),
     "assignments.queue": ("GET", f"/teach/{T}/grading/", expect(302, 404, 200, 200)),
     "assignments.grade": ("GET", "/teach/submissions/{sid}/grade", expect(302, 404, 200, 200)),
     "assignments.completions": ("GET", f"/teach/{T}/completions", expect(302, 404, 200, 200)),
@@ -125,7 +126,7 @@ def world(app, synced, users):
 
 def _issued_certificate(s, learner, course) -> dict:  # noqa: ANN001
     """The learner completes C (issued automatically on commit); a print job of it is done."""
-    from lms.assignments.operations import record_completion
+    from lms.completion import record_completion
     from lms.certificates import operations as cert_ops
     from lms.certificates import tasks as cert_tasks
     from lms.certificates.models import Certificate

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from lms.catalog.course_yaml import LineMap as _Map
 from lms.catalog.course_yaml import MAX_YAML_BYTES, YamlLimitError, parse_course_yaml
+from lms.catalog.languages import LANGUAGES, VariantError, in_language, read_variants, text_map
 from lms.catalog.deadlines import course_zone, to_utc
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGS = ("en", "ru", "ky")
+LANGS = LANGUAGES
 MAX_LESSON_BYTES = 1_000_000
 
 
@@ -33,6 +34,7 @@ class LessonSpec:
     title: dict
     file: str
     body_md: str
+    bodies: dict = field(default_factory=dict)  # translations beside the file: {lang: markdown}
 
 
 @dataclass
@@ -47,6 +49,8 @@ class AssignmentSpec:
     max_attempts: int | None
     requirements: dict
     rubric: list
+    briefs: dict = field(default_factory=dict)  # the brief in every language given: {lang: markdown}
+    printed: bool = False
 
 
 @dataclass
@@ -74,6 +78,7 @@ class CourseSpec:
     completion: dict
     modules: list[ModuleSpec]
     source_hash: str
+    lab: dict = field(default_factory=dict)
 
 
 class _Reader:
@@ -146,7 +151,7 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     top = r.mapping(
         data,
         {"slug", "title", "summary", "language", "hours", "enrolment", "enrolment_key", "instructors",
-         "certificate", "completion", "modules", "timezone", "check_lessons"},
+         "certificate", "completion", "lab", "modules", "timezone", "check_lessons"},
         {"slug", "title", "language", "hours", "modules"},
         "course",
     )
@@ -185,6 +190,10 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     min_score = completion.get("min_score")
     if min_score is not None and (not isinstance(min_score, (int, float)) or not 0 <= min_score <= 100):
         r.fail(completion, "min_score", "min_score must be a percentage from 0 to 100")
+    lab = r.mapping(top.get("lab", _Map()), {"gcode_download", "self_service"}, set(), "lab")
+    for option in ("gcode_download", "self_service"):  # not `key`: that name holds the enrolment key
+        if not isinstance(lab.get(option, False), bool):
+            r.fail(lab, option, f"lab {option} must be true or false")
 
     modules_node = top["modules"]
     if not isinstance(modules_node, list) or not modules_node:
@@ -206,7 +215,11 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
                 body = target.read_text("utf-8")
             except UnicodeDecodeError:
                 r.fail(les, "file", "lesson file is not UTF-8 text")
-            module.lessons.append(LessonSpec(lslug, _localize(r.text(les, "title", "lesson"), language), les["file"], body))
+            try:
+                bodies = read_variants(folder, les["file"], language, MAX_LESSON_BYTES)
+            except VariantError as exc:
+                r.fail(les, "file", str(exc))
+            module.lessons.append(LessonSpec(lslug, _localize(r.text(les, "title", "lesson"), language), les["file"], body, bodies))
         for anode in m.get("assignments") or []:
             module.assignments.append(_assignment(r, anode, assignment_slugs, language, validate_requirements, zone))
         modules.append(module)
@@ -220,6 +233,7 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
         completion={"lessons": completion.get("lessons", "all"), "assignments": completion.get("assignments", "required"),
                     "min_score": min_score},
         modules=modules, source_hash=_folder_hash(folder),
+        lab={"gcode_download": bool(lab.get("gcode_download", False)), "self_service": bool(lab.get("self_service", False))},
     )
 
 
@@ -254,7 +268,7 @@ def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:  # noqa: ANN001
 
 def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requirements, zone) -> AssignmentSpec:  # noqa: ANN001
     a = r.mapping(node, {"slug", "title", "brief", "required", "due", "cutoff", "max_attempts", "requirements",
-                         "rubric"}, {"slug", "title"}, "assignment")
+                         "rubric", "printed"}, {"slug", "title"}, "assignment")
     slug = r.slug(a, "assignment", seen)
     due_at, cutoff_at = _deadline(r, a, "due", zone), _deadline(r, a, "cutoff", zone)
     if due_at and cutoff_at and cutoff_at < due_at:
@@ -272,19 +286,27 @@ def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requir
             requirements = validate_requirements(dict(requirements))  # normalised: format names lowercased
         except ValueError as exc:
             r.fail(a, "requirements", f"requirements: {exc}")
+    if not isinstance(a.get("printed", False), bool):
+        r.fail(a, "printed", "printed must be true or false")
     rubric = []
     for item in a.get("rubric") or []:
         c = r.mapping(item, {"criterion", "points"}, {"criterion", "points"}, "rubric item")
         if not isinstance(c["points"], (int, float)) or c["points"] <= 0:
             r.fail(c, "points", "rubric points must be a positive number")
-        rubric.append({"criterion": str(c["criterion"]), "points": c["points"]})
-    brief = a.get("brief") or ""
-    if not isinstance(brief, str):
-        r.fail(a, "brief", "brief must be Markdown text")
+        criterion = text_map(c["criterion"])
+        if criterion is None:
+            r.fail(c, "criterion", f"criterion must be text or a map of {'/'.join(LANGS)} to text")
+        criterion = in_language(criterion, language)
+        rubric.append({"criterion": criterion.get(language) or next(iter(criterion.values())), "points": c["points"],
+                       **({"translations": criterion} if len(criterion) > 1 or language not in criterion else {})})
+    briefs = in_language(text_map(a["brief"]) or {}, language) if a.get("brief") else {}
+    if a.get("brief") and not briefs:
+        r.fail(a, "brief", f"brief must be Markdown text or a map of {'/'.join(LANGS)} to Markdown")
+    brief = briefs.get(language, "")
     return AssignmentSpec(
         slug=slug, title=_localize(r.text(a, "title", "assignment"), language), brief_md=brief,
         required=bool(a.get("required", True)), due=due, due_at=due_at, cutoff_at=cutoff_at, max_attempts=attempts,
-        requirements=dict(requirements), rubric=rubric,
+        requirements=dict(requirements), rubric=rubric, briefs=briefs, printed=bool(a.get("printed", False)),
     )
 
 

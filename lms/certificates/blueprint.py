@@ -25,7 +25,7 @@ from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueFo
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob
 from lms.web import id_arg, page_arg
 from lms.extensions import csrf
-from lms.storage_app import get_storage
+from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
 
 bp = Blueprint("certificates", __name__)
@@ -74,7 +74,7 @@ def _send_stored(sha: str, mimetype: str, download_name: str):
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name,
                          conditional=True, etag=sha, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return offload_to_proxy(response, sha)
 
 
 # --- learners ----------------------------------------------------------------------------------

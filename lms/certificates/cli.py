@@ -30,9 +30,13 @@ def certificates():
 @with_appcontext
 def issue(course_slug: str):
     """Issue every certificate that is due (for "approved" courses, this counts as the approval)."""
+    from flask import current_app
+
     from lms import db
     from lms.certificates import operations as ops
+    from lms.serve import warn_about_base_url
 
+    warn_about_base_url(current_app.config)  # the QR code and verify link print this address
     sess = db.session()
     course = _course(sess, course_slug)
     action = "approve" if ops.course_issuing(course) == "approved" else "issue"

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, event, exists, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from lms.certificates import codes, publishing
 from lms.certificates.serials import allocate_serials, serial_prefix  # noqa: F401 - the verbs callers use
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob, SerialCounter, VerifyRateLimit
 from lms.certificates.pdf import LANGUAGES, CertificateData, CertificateRenderer, CertificateTemplateError, merge_pdfs
+from lms.completion import completion_recorded
 from lms.db import utcnow
 from lms.storage_app import get_storage
 
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 ISSUING = ("automatic", "approved")
 DEFAULT_SIGNATORIES = [{"name": "", "title": "Director"}, {"name": "", "title": "Course instructor"}]
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-DUE_KEY = "lms_certificates_due"
 
 
 class CertificateError(ValueError):
@@ -185,14 +185,27 @@ def issue_certificates(sess: Session, completions: Sequence[Completion], *, acto
     certificates = [cert for cert, _data in rows]
     sess.add_all(certificates)
     sess.flush()
+    printed = printed_courses(sess, {cert.course_id for cert in certificates})
     for cert in certificates:
         details = {"serial": cert.serial, "completion_id": cert.completion_id, "holder": cert.holder_name,
                    "sha256": cert.pdf_sha256}
+        if cert.course_id in printed:
+            details["printed_part"] = "printed part verified"  # the course counts only signed-off prints
         if replaces is not None:
             details["replaces"] = replaces.serial
         record_event(sess, action, cert, actor, **details)
     sess.flush()
     return certificates
+
+
+def printed_courses(sess: Session, course_ids: set[int]) -> set[int]:
+    """The courses among ``course_ids`` whose completion needs a verified printed part."""
+    from lms.catalog.models import Assignment
+
+    if not course_ids:
+        return set()
+    return set(sess.scalars(select(Assignment.course_id).where(
+        Assignment.course_id.in_(course_ids), Assignment.printed.is_(True), Assignment.archived.is_(False))))
 
 
 def _by_ids(sess: Session, model, ids: set[int]) -> list:  # noqa: ANN001
@@ -245,43 +258,25 @@ BACKGROUND_ISSUE_CHUNK = 200
 # --- automatic issuing on completion -------------------------------------------------------------
 
 
-def on_completion(sess: Session, completion: Completion) -> None:
-    """Called by lms.completion when a completion is written.
+@completion_recorded.connect
+def issue_recorded(_sender, completion_ids: Sequence[int], **_extra) -> list[Certificate]:
+    """Issue, in a transaction of its own, the certificates of just-committed completions in automatic courses.
 
-    Automatic courses: the certificate is issued when the transaction commits, together with every
-    other completion of the same transaction (a cohort recorded at once renders as one batch).
-    Approved courses: nothing now; the completion waits for an administrator.
-    """
-    course = sess.get(Course, completion.course_id)
-    if course is None or course_issuing(course) != "automatic":
-        return
-    sess.info.setdefault(DUE_KEY, []).append(completion.id)
-
-
-def issue_pending_in_session(sess: Session) -> list[Certificate]:
-    """Issue what on_completion queued in this session (before its commit)."""
-    ids = sess.info.pop(DUE_KEY, None)
-    if not ids:
-        return []
-    completions = _by_ids(sess, Completion, set(ids))
-    try:
-        with sess.begin_nested():
-            return issue_certificates(sess, completions)
-    except Exception:  # noqa: BLE001 - the completion stands; the certificate stays due for an administrator
-        log.exception("automatic issuing failed for completions %s; they stay due", ids)
-        return []
-
-
-@event.listens_for(Session, "before_commit")
-def _issue_before_commit(sess: Session) -> None:
-    if sess.info.get(DUE_KEY):
-        issue_pending_in_session(sess)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_due(sess: Session, transaction) -> None:  # noqa: ANN001
-    if transaction.parent is None:  # the outermost transaction ended (rolled back): nothing is due any more
-        sess.info.pop(DUE_KEY, None)
+    All completions of one commit render as one batch (a cohort recorded at once). Approved courses wait
+    for an administrator; so does a completion whose issuing failed (it stays due, nothing is lost)."""
+    with db.get_db().session() as sess:
+        completions = [c for c in _by_ids(sess, Completion, set(completion_ids))
+                       if course_issuing(sess.get(Course, c.course_id)) == "automatic"]
+        if not completions:
+            return []
+        try:
+            issued = issue_certificates(sess, completions)
+            sess.commit()
+            return issued
+        except Exception:  # noqa: BLE001 - the completion stands; the certificate stays due for an administrator
+            log.exception("automatic issuing failed for completions %s; they stay due", list(completion_ids))
+            sess.rollback()
+            return []
 
 
 # --- revoke and reissue ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Public API::
 
     Limits, GeometryError (+ subclasses in lms.geometry.errors)
-    detect_format(head, filename=None) -> str | None
+    detect_format(head, filename=None, size=None) -> str | None
     load_mesh(source, filename=None, limits=None) -> Mesh
     analyse(mesh, printer=None, material="pla", overhang_angle_deg=45.0, ...) -> dict
     check_file(path, requirements=None, printer=None, limits=None, ...) -> dict
@@ -45,7 +45,7 @@ __all__ = [
 
 
 def load_mesh(source, filename=None, limits=None) -> Mesh:
-    from .loaders import load_mesh as _load
+    from .exchange import load_mesh as _load
 
     return _load(source, filename=filename, limits=limits)
 
