@@ -17,6 +17,7 @@ from .profiles import (
     DEFAULT_INFILL, DEFAULT_LINE_WIDTH_MM, DEFAULT_PERIMETERS, DEFAULT_TOP_BOTTOM_MM, PRINTERS,
     get_material, get_printer,
 )
+from .orientation import inverted_shells
 from .topology import Topology, analyse_topology
 
 LOCATION_CAP = 5000
@@ -180,19 +181,7 @@ def _face_coords(vertices: np.ndarray, faces: np.ndarray, idx: np.ndarray, cap: 
 
 def _inverted_shells(topo: Topology) -> np.ndarray:
     """Closed shells with negative volume that are not cavities of another shell."""
-    neg = np.flatnonzero(topo.shell_closed & (topo.shell_volume < 0))
-    out = []
-    for s in neg:
-        b = topo.shell_bounds[s]
-        cavity = False
-        for o in np.flatnonzero(topo.shell_volume > abs(topo.shell_volume[s])):
-            ob = topo.shell_bounds[o]
-            if (ob[0] <= b[0] + 1e-9).all() and (ob[1] >= b[1] - 1e-9).all():
-                cavity = True
-                break
-        if not cavity:
-            out.append(s)
-    return np.array(out, np.int64)
+    return inverted_shells(topo.shell_closed, topo.shell_volume, topo.shell_bounds)
 
 
 def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
