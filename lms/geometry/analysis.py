@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .fit import fit_build_volume, rotation_text
 from .i18n import N_, fmt, msg
 from .mesh import Mesh
 from .profiles import (
@@ -28,89 +29,6 @@ def _check(cid: str, severity: str, passed: bool, template: str, params: dict, *
     out.update(msg(template, **params))
     out.update(figures)
     return out
-
-
-# --------------------------------------------------------------------------- fit
-
-def _rot2(theta: float) -> np.ndarray:
-    c, s = math.cos(theta), math.sin(theta)
-    return np.array([[c, -s], [s, c]])
-
-
-def _hull2d(points: np.ndarray) -> np.ndarray:
-    if len(points) < 4:
-        return points
-    try:
-        from scipy.spatial import ConvexHull
-
-        return points[ConvexHull(points).vertices]
-    except Exception:  # flat or degenerate input: keep all points
-        return points
-
-
-_AXES = "xyz"
-
-
-def fit_build_volume(vertices: np.ndarray, build: list[float], step_deg: float = 1.0,
-                     _cache: dict | None = None, bounds: np.ndarray | None = None) -> dict:
-    """Find an orientation in which the model fits *build* (X, Y, Z in mm).
-
-    Tries the model as it is, then each of the three axes pointing up (90°
-    turns) combined with turns about the vertical axis in *step_deg* steps.
-    The orientation with the largest smallest margin wins.
-    """
-    build = np.asarray(build, float)
-    lo, hi = (vertices.min(axis=0), vertices.max(axis=0)) if bounds is None else bounds
-    ext = hi - lo
-    as_is = bool((ext <= build + 1e-9).all())
-    result = {
-        "build_volume_mm": [float(b) for b in build],
-        "extents_mm": [float(e) for e in ext],
-        "fits_as_is": as_is,
-        "fits": as_is,
-        "rotation": [],
-        "oriented_extents_mm": [float(e) for e in ext],
-        "margin_mm": float((build - ext).min()),
-    }
-    if as_is:
-        return result
-    cache = _cache if _cache is not None else {}
-    best = None
-    for up in range(3):
-        plane = [a for a in range(3) if a != up]
-        key = ("hull", up)
-        if key not in cache:
-            cache[key] = _hull2d(np.ascontiguousarray(vertices[:, plane]))
-        hull = cache[key]
-        height = ext[up]
-        if height > build[2] + 1e-9:
-            continue
-        for deg in np.arange(0.0, 90.0, step_deg):
-            p = hull @ _rot2(math.radians(deg)).T
-            w, d = p.max(axis=0) - p.min(axis=0)
-            for (xw, yd, swap) in ((w, d, False), (d, w, True)):
-                margin = min(build[0] - xw, build[1] - yd, build[2] - height)
-                if best is None or margin > best[0]:
-                    best = (margin, up, float(deg + (90.0 if swap else 0.0)), [xw, yd, height])
-    if best is not None:
-        margin, up, deg, oext = best
-        rotation = []
-        if up == 0:
-            rotation.append({"axis": "y", "degrees": 90.0})
-        elif up == 1:
-            rotation.append({"axis": "x", "degrees": 90.0})
-        if deg % 360:
-            rotation.append({"axis": "z", "degrees": round(deg % 360, 1)})
-        result.update({
-            "fits": bool(margin >= -1e-9), "rotation": rotation,
-            "oriented_extents_mm": [float(x) for x in oext], "margin_mm": float(margin),
-        })
-    return result
-
-
-def _rotation_text(rotation: list[dict]) -> str:
-    """Turns in a notation without words ("X 90° → Z 90°"), so translated messages carry no English."""
-    return " → ".join(f"{r['axis'].upper()} {r['degrees']:g}°" for r in rotation)
 
 
 # --------------------------------------------------------------------------- estimate
@@ -282,7 +200,7 @@ def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
         bv = fr["build_volume_mm"]
         params = {"printer": printer_profile["name"], "x": fmt(ext[0]), "y": fmt(ext[1]), "z": fmt(ext[2]),
                   "bx": fmt(bv[0], 0), "by": fmt(bv[1], 0), "bz": fmt(bv[2], 0),
-                  "rotation": _rotation_text(fr["rotation"])}
+                  "rotation": rotation_text(fr["rotation"])}
         if fr["fits_as_is"]:
             tpl = N_("The model (%(x)s × %(y)s × %(z)s mm) fits the %(printer)s build volume "
                      "(%(bx)s × %(by)s × %(bz)s mm).")
