@@ -102,9 +102,38 @@ def _inverted_shells(topo: Topology) -> np.ndarray:
     return inverted_shells(topo.shell_closed, topo.shell_volume, topo.shell_bounds)
 
 
+def _wall(v, f, topo, closed: bool, budget: int | None) -> dict | None:
+    """Wall thickness figures (None for an open surface, or when turned off with budget 0)."""
+    if not closed or budget == 0:
+        return None
+    from .thickness import MAX_RAYS, wall_thickness
+
+    try:
+        return wall_thickness(v, f, topo.area, samples=budget or MAX_RAYS)
+    except MemoryError:
+        return None
+
+
+def _wall_check(wall: dict) -> dict:
+    params = {"samples": wall["samples"], "spacing": fmt(wall["spacing_mm"], 1)}
+    if wall["min_mm"] is not None:
+        params["min"] = fmt(wall["min_mm"], 2)
+        tpl = (N_("Thinnest wall: about %(min)s mm (an estimate from %(samples)s points about %(spacing)s mm "
+                  "apart: a thin spot smaller than that could be missed).") if wall["sampled"] else
+               N_("Thinnest wall: about %(min)s mm (measured at %(samples)s points at most %(spacing)s mm "
+                  "apart)."))
+    else:
+        params["limit"] = fmt(wall["searched_mm"], 0)
+        tpl = (N_("Walls are thicker than %(limit)s mm at every point measured (an estimate from %(samples)s "
+                  "points about %(spacing)s mm apart).") if wall["sampled"] else
+               N_("Walls are thicker than %(limit)s mm everywhere (measured at %(samples)s points at most "
+                  "%(spacing)s mm apart)."))
+    return _check("wall_thickness", "info", True, tpl, params, min_wall_mm=wall["min_mm"])
+
+
 def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
             overhang_angle_deg: float = 45.0, infill: float = DEFAULT_INFILL,
-            wall_samples: int = 400, topology: Topology | None = None) -> dict:
+            wall_samples: int | None = None, topology: Topology | None = None) -> dict:
     """Analyse *mesh* and return the report dict (JSON-serialisable)."""
     printer_profile = get_printer(printer)
     material_profile = get_material(material)
@@ -227,25 +256,9 @@ def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
            "as oriented."), {"area": fmt(overhang_area, 0), "angle": fmt(overhang_angle_deg, 0)},
         overhang_area_mm2=overhang_area, overhang_angle_deg=float(overhang_angle_deg)))
 
-    # wall thickness estimate
-    wall = None
-    if closed and wall_samples > 0:
-        from .thickness import wall_thickness
-
-        try:
-            wall = wall_thickness(v, f, topo.area, samples=wall_samples)
-        except MemoryError:
-            wall = None
-    if wall and wall.get("min_mm") is not None:
-        checks.append(_check(
-            "wall_thickness", "info", True,
-            N_("Thinnest wall found: about %(min)s mm (estimate from %(samples)s samples)."),
-            {"min": fmt(wall["min_mm"], 2), "samples": wall["samples"]}, min_wall_mm=wall["min_mm"]))
-    elif wall:
-        checks.append(_check(
-            "wall_thickness", "info", True,
-            N_("Walls are thicker than %(limit)s mm everywhere sampled (estimate from %(samples)s samples)."),
-            {"limit": fmt(wall["searched_mm"], 0), "samples": wall["samples"]}, min_wall_mm=None))
+    wall = _wall(v, f, topo, closed, wall_samples)
+    if wall:
+        checks.append(_wall_check(wall))
 
     # material and time estimate
     est_printer = printer_profile or PRINTERS["prusa-mk4"]
