@@ -17,8 +17,11 @@ MAX_CONTAINERS = 256
 def _edge_flip_lookup(fa, fb, flip, n):
     """Sorted keys of face pairs, and their flip flags, for searchsorted look-ups."""
     key = np.minimum(fa, fb).astype(np.int64) * n + np.maximum(fa, fb)
-    order = np.argsort(key, kind="stable")
-    return key[order], flip[order]
+    if int(n * n).bit_length() < 62:  # one plain sort of the key with its flag packed in
+        packed = np.sort((key << 1) | flip.astype(np.int64))
+        return packed >> 1, (packed & 1).astype(np.int8)
+    order = np.argsort(key)
+    return key[order], flip[order].astype(np.int8)
 
 
 def orientation_parity(n_faces: int, fa: np.ndarray, fb: np.ndarray, flip: np.ndarray,

@@ -51,7 +51,7 @@ class Topology:
     shell_volume: np.ndarray             # float64 (S,) signed
     shell_closed: np.ndarray             # bool (S,)
     shell_faces: np.ndarray              # int64 (S,)
-    shell_bounds: np.ndarray             # float64 (S, 2, 3)
+    shell_bounds: np.ndarray             # float64 (S, 2, 3); of closed shells when one is inside out
     flipped_faces: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     first_copy: np.ndarray | None = None    # int64 (F,) first copy of each face (itself if unique)
 
@@ -223,7 +223,7 @@ def _sorted_corners(uf: np.ndarray, nv: int):
         fwd = ((packed >> np.int64(cb)) & 1).astype(bool)
         packed >>= np.int64(cb + 1)
         return packed, fwd, corner // 3
-    order = np.argsort(ekey, kind="stable")
+    order = np.argsort(ekey)  # the order of corners within one edge does not matter
     return ekey[order], fwd[order], order // 3
 
 
@@ -237,14 +237,16 @@ def _face_graph(key, fwd, face, keep=None):
     return face[s2], face[s2 + 1], fwd[s2] == fwd[s2 + 1]
 
 
-def _shell_bounds(vertices, faces, shell_of_face, n_shells, lo, hi):
+def _shell_bounds(vertices, faces, shell_of_face, n_shells, lo, hi, wanted):
+    """Bounding boxes of the shells; measured only for the *wanted* ones (the
+    others keep the model's box), as only closed shells are compared."""
     bounds = np.zeros((n_shells, 2, 3))
-    if n_shells == 1:
-        bounds[0] = [lo, hi]
-    elif n_shells > 1:
-        bounds[:, 0] = np.inf
-        bounds[:, 1] = -np.inf
+    bounds[:] = [lo, hi]
+    if n_shells > 1 and wanted.any():
+        bounds[wanted, 0] = np.inf
+        bounds[wanted, 1] = -np.inf
         ok = shell_of_face >= 0
+        ok[ok] = wanted[shell_of_face[ok]]
         lab, fk = shell_of_face[ok], faces[ok]
         for axis in range(3):
             c = vertices[:, axis]
@@ -259,18 +261,24 @@ def _shell_bounds(vertices, faces, shell_of_face, n_shells, lo, hi):
 FLAT_HEIGHT = 1e-6
 
 
-def _flat_faces(vertices, faces, area, diag):
+def _flat_faces(vertices, faces, area, diag, skip):
     """Faces with (near) zero area: height below FLAT_HEIGHT × diagonal.
 
     Only faces small enough to qualify (area ≤ ½ · diagonal · tolerance, as no
-    edge is longer than the diagonal) have their longest edge measured."""
+    edge is longer than the diagonal) and not in *skip* have their longest edge measured."""
     tol = FLAT_HEIGHT * diag
     flat = area <= 0.5 * diag * tol
-    cand = np.flatnonzero(flat)
+    cand = np.flatnonzero(flat & ~skip)
     if len(cand):
-        t = vertices[faces[cand]]
-        longest = np.max([np.linalg.norm(t[:, i] - t[:, (i + 1) % 3], axis=1) for i in range(3)], axis=0)
-        flat[cand] = area[cand] <= 0.5 * longest * tol
+        fc = faces[cand]
+        longest2 = np.zeros(len(cand))
+        for i in range(3):
+            d2 = np.zeros(len(cand))
+            for c in (vertices[:, k] for k in range(3)):
+                d = c[fc[:, i]] - c[fc[:, (i + 1) % 3]]
+                d2 += d * d
+            np.maximum(longest2, d2, out=longest2)
+        flat[cand] = area[cand] <= 0.5 * np.sqrt(longest2) * tol
     return flat
 
 
@@ -284,7 +292,7 @@ def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
     lo, hi = used.min(axis=0), used.max(axis=0)
     diag = float(np.linalg.norm(hi - lo)) or 1.0
     area, nz, fvol = face_geometry(vertices, faces, (lo + hi) / 2.0)
-    zero_area = index_degenerate | _flat_faces(vertices, faces, area, diag)
+    zero_area = index_degenerate | _flat_faces(vertices, faces, area, diag, index_degenerate)
     valid = ~index_degenerate
     duplicate, original = _duplicates(faces, valid, nv)
     # duplicates stay in the edge counts (admesh does the same): a face and its
@@ -351,7 +359,8 @@ def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
         n_inconsistent_edges=len(inconsistent), holes=int(holes),
         shell_of_face=shell_of_face, n_shells=int(n_shells), shell_volume=shell_volume,
         shell_closed=shell_closed, shell_faces=shell_faces,
-        shell_bounds=_shell_bounds(vertices, faces, shell_of_face, n_shells, lo, hi),
+        shell_bounds=_shell_bounds(vertices, faces, shell_of_face, n_shells, lo, hi,
+                                   shell_closed if (shell_closed & (shell_volume < 0)).any() else shell_closed & False),
         flipped_faces=flipped, first_copy=original,
     )
 
