@@ -27,6 +27,7 @@ class LMS:
         from lms.web import register_blueprints, register_template_helpers
 
         load_config(app.config, Path(app.instance_path), config)
+        _private_database_files(app)
         app.config["LMS_URL_PREFIX"] = url_prefix
         db.init_app(app)
         tasks.init_app(app)
@@ -50,10 +51,23 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.config import instance_path_from_env
 
     instance_path = (config or {}).get("LMS_INSTANCE_PATH") or instance_path_from_env()
-    os.makedirs(instance_path, exist_ok=True)
+    from lms.config import private_folder
+
+    private_folder(Path(instance_path))
     app = Flask(__name__, instance_path=os.path.abspath(instance_path), instance_relative_config=True, static_folder=None)
     LMS(app, config=config)
     from lms.web import HttpsAwareSessionInterface
 
     app.session_interface = HttpsAwareSessionInterface()
     return app
+
+
+def _private_database_files(app: Flask) -> None:
+    """The SQLite files (accounts with their password hashes, the task queue) are created 0600."""
+    from lms.config import private_file, sqlite_file
+
+    database = sqlite_file(app.config["LMS_DATABASE_URL"])
+    if database is not None and database.parent.is_dir():
+        private_file(database)
+    if not app.config.get("LMS_REDIS_URL") and not app.config.get("LMS_TASKS_IMMEDIATE") and os.path.isdir(app.instance_path):
+        private_file(Path(app.instance_path) / "tasks.sqlite3")

@@ -82,12 +82,10 @@ def users_create(email: str, name: str, role: str, password_stdin: bool):
 
 
 def _reset_link(user, invite: bool = False) -> str:  # noqa: ANN001
-    from flask import url_for
-
     from lms.accounts.operations import make_reset_token
+    from lms.urls import absolute_url
 
-    with current_app.test_request_context(base_url=current_app.config.get("LMS_BASE_URL", "http://localhost:5000")):
-        return url_for("accounts.reset_password", token=make_reset_token(user, invite=invite), _external=True)
+    return absolute_url("accounts.reset_password", token=make_reset_token(user, invite=invite))
 
 
 @users.command("reset-link")
@@ -146,14 +144,20 @@ def courses():
 @with_appcontext
 def courses_sync(path: Path | None):
     """Import every course folder; idempotent, never deletes learner data."""
-    from lms.catalog.operations import sync_courses
+    from lms.catalog.operations import SyncError, sync_courses
 
     sess = _session()
-    report = sync_courses(sess, path or Path(current_app.config["LMS_COURSES_PATH"]))
+    try:
+        report = sync_courses(sess, path or Path(current_app.config["LMS_COURSES_PATH"]))
+    except SyncError as exc:
+        raise click.ClickException(str(exc)) from exc
     sess.commit()
     for label in ("created", "updated", "unchanged", "archived"):
         for slug in getattr(report, label):
             click.echo(f"{label}: {slug}")
+    for slug, languages in report.missing.items():
+        for language, pieces in languages.items():
+            click.echo(f"missing {language}: {slug}: {', '.join(pieces)}")
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
     if report.errors:
@@ -211,11 +215,12 @@ def _raise_interrupt(signum, frame):  # noqa: ANN001
 @click.option("--workers", default=2, show_default=True, type=int)
 @with_appcontext
 def worker(workers: int):
-    """Consume background tasks (for LMS_REDIS_URL deployments)."""
+    """Consume background tasks (for LMS_REDIS_URL deployments; `lms serve` starts one on SQLite)."""
     from lms.tasks import huey, load_task_modules
 
     load_task_modules()
-    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    # SIGTERM (a service manager's stop) lets the running checks finish; SIGINT stops at once.
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", graceful_signal="TERM")
     consumer.run()
 
 
@@ -225,8 +230,10 @@ def _register_optional_commands() -> None:
 
     for module, names in (
         ("lms.geometry.cli", ("check_command", "preview_command", "repair_command")),
-        ("lms.assignments.cli", ("completions", "storage")),
+        ("lms.assignments.cli", ("completions", "storage", "assignments")),
         ("lms.certificates.cli", ("certificates",)),
+        ("lms.lab.cli", ("printers", "prints")),
+        ("lms.serve", ("serve_command", "deploy_group")),
     ):
         mod = import_feature(module)
         if mod is None:
@@ -235,6 +242,11 @@ def _register_optional_commands() -> None:
             command = getattr(mod, name, None)
             if command is not None:
                 cli.add_command(command)
+    from lms.backup import backup_commands
+    from lms.health import status_command
+
+    for command in (status_command(), *backup_commands()):
+        cli.add_command(command)
 
 
 _register_optional_commands()

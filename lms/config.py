@@ -8,6 +8,8 @@ from pathlib import Path
 
 DEFAULTS: dict[str, object] = {
     "LMS_SITE_NAME": "FabLab Academy",
+    # The public root of the site (https://lms.example.kg): every absolute URL is built from it, never from a request.
+    "LMS_BASE_URL": None,
     "LMS_INSTITUTION": "University FabLab",
     "LMS_DATABASE_URL": None,  # None: SQLite file in the instance folder
     "LMS_REDIS_URL": None,  # None: SqliteHuey in the instance folder
@@ -18,9 +20,12 @@ DEFAULTS: dict[str, object] = {
     "LMS_CERT_RENDER_WORKERS": 0,
     "LMS_STORAGE_PATH": None,  # None: instance/storage
     "LMS_VENDOR_PATH": None,  # None: ./node_modules beside the project
-    "LMS_LANGUAGES": ["en", "ru", "ky"],
+    "LMS_LANGUAGES": ["en", "ru", "ky", "tr"],
     "LMS_DEFAULT_LANGUAGE": "ru",
     "LMS_LOGIN_MAX_FAILURES": 5,
+    # After LMS_LOGIN_MAX_FAILURES failures an address waits LMS_LOGIN_DELAY_SECONDS, doubled with each
+    # further failure, at most LMS_LOGIN_LOCK_SECONDS.
+    "LMS_LOGIN_DELAY_SECONDS": 5,
     "LMS_LOGIN_LOCK_SECONDS": 300,
     "LMS_RESET_TOKEN_MAX_AGE": 3600,
     "LMS_INVITE_TOKEN_MAX_AGE": 14 * 24 * 3600,  # invitation links (cohort import) wait for the reader longer
@@ -31,6 +36,9 @@ DEFAULTS: dict[str, object] = {
     "LMS_PAGE_SIZE": 25,
     "LMS_PASSWORD_MIN_LENGTH": 8,
     "LMS_MAX_UPLOAD_MB": 100,
+    "LMS_PROXY_COUNT": 0,  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1)
+    "LMS_HEALTH_MIN_FREE_MB": 512,
+    "LMS_X_ACCEL_PREFIX": None,  # nginx's internal location of the store (deploy/nginx-lms.conf: /_stored)  # /healthz fails below this much free disk under the store
 }
 
 # Keys whose environment value is parsed as JSON (numbers, booleans, lists).
@@ -80,7 +88,7 @@ def _instance_secret(instance_path: Path) -> str:
     path = instance_path / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
+    private_folder(instance_path)
     key = secrets.token_hex(32)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -89,3 +97,29 @@ def _instance_secret(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def private_folder(path: Path) -> None:
+    """Create ``path`` (and tighten it) so that only its owner can enter it: it holds password hashes and secrets."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists, so that SQLite (which copies the database's mode to
+    its -wal and -shm files) never creates it world-readable under the process's umask."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, g
 from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -33,17 +34,56 @@ def utcnow() -> datetime:
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "before_cursor_execute", _sqlite_begin_before_writing)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+    # pysqlite's own transaction handling starts a transaction only before INSERT/UPDATE/DELETE, so a
+    # SAVEPOINT issued first opened one by itself and its RELEASE committed for real. We take it over
+    # (isolation_level=None: pysqlite emits no BEGIN) and emit BEGIN ourselves, see below.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+_READS = ("SELECT", "PRAGMA", "EXPLAIN")
+
+
+def _sqlite_begin_before_writing(conn, _cursor, statement: str, *_args) -> None:  # noqa: ANN001
+    """BEGIN IMMEDIATE before the first statement of a transaction that writes (SAVEPOINT and DDL included).
+
+    Not at SQLAlchemy's begin: a deferred transaction that has read and then writes, after another
+    connection committed, fails at once with SQLITE_BUSY instead of waiting; taking the write lock
+    when writing starts waits its turn (busy_timeout). Reads before it see committed data, as before.
+    """
+    if conn.connection.dbapi_connection.in_transaction:
+        return
+    if statement.lstrip().upper().startswith(_READS):
+        return
+    conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def add_once(sess: Session, row, find):  # noqa: ANN001, ANN201
+    """Insert ``row``, unless a concurrent request inserted its twin first: then return that one (``find()``).
+
+    The insert runs in a SAVEPOINT, so losing the race to a unique constraint leaves the rest of this
+    request's transaction usable; a double click is answered like the first click.
+    """
+    try:
+        with sess.begin_nested():
+            sess.add(row)
+    except IntegrityError:
+        existing = find()
+        if existing is None:  # a different constraint failed: a real error
+            raise
+        return existing
+    return row
 
 
 class Database:

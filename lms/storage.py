@@ -25,6 +25,7 @@ class TooLarge(Exception):
 
 class Storage(Protocol):
     def put_stream(self, stream: BinaryIO, max_bytes: int | None = None, head_size: int = 0) -> tuple[str, int, bytes]: ...
+    def stage(self, stream: BinaryIO, max_bytes: int | None = None, head_size: int = 0) -> Staged: ...
     def put_bytes(self, data: bytes) -> str: ...
     def path(self, sha256: str) -> Path: ...
     def exists(self, sha256: str) -> bool: ...
@@ -52,6 +53,16 @@ class LocalStorage:
 
         Raises TooLarge as soon as more than ``max_bytes`` arrive; nothing is kept then.
         """
+        with self.stage(stream, max_bytes, head_size) as staged:
+            staged.commit()
+        return staged.sha256, staged.size, staged.head
+
+    def stage(self, stream: BinaryIO, max_bytes: int | None = None, head_size: int = 0) -> Staged:
+        """Copy ``stream`` into a temporary file that becomes stored only by ``commit()``.
+
+        Use it as a context manager: leaving the block without ``commit()`` (a refusal, an error) removes the
+        temporary file, so an upload refused after it was read leaves nothing on disk.
+        """
         self.tmp.mkdir(parents=True, exist_ok=True)
         digest, size, head = hashlib.sha256(), 0, b""
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="up-")
@@ -67,20 +78,17 @@ class LocalStorage:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            sha = digest.hexdigest()
-            self._commit(tmp_name, sha)
-            return sha, size, head
         except BaseException:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
+            _unlink(tmp_name)
             raise
+        return Staged(self, tmp_name, digest.hexdigest(), size, head)
 
     def put_bytes(self, data: bytes) -> str:
         import io
 
         return self.put_stream(io.BytesIO(data))[0]
 
-    def _commit(self, tmp_name: str, sha: str) -> None:
+    def commit_staged(self, tmp_name: str, sha: str) -> None:
         target = self.path(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():  # same content already stored
@@ -109,3 +117,34 @@ class LocalStorage:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+class Staged:
+    """An upload read into a temporary file: ``commit()`` stores it under its hash, anything else discards it."""
+
+    def __init__(self, storage: LocalStorage, tmp_name: str, sha256: str, size: int, head: bytes):
+        self.storage, self.tmp_name = storage, tmp_name
+        self.sha256, self.size, self.head = sha256, size, head
+        self.committed = False
+
+    def commit(self) -> str:
+        self.storage.commit_staged(self.tmp_name, self.sha256)
+        self.committed = True
+        return self.sha256
+
+    def discard(self) -> None:
+        if not self.committed:
+            _unlink(self.tmp_name)
+
+    def __enter__(self) -> Staged:
+        return self
+
+    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+        self.discard()
+
+
+def _unlink(name: str) -> None:
+    try:
+        os.unlink(name)
+    except FileNotFoundError:
+        pass

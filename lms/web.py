@@ -11,13 +11,44 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from lms import db
 from lms.i18n import LANGUAGE_NAMES
+from lms.static_files import add_static_route
 
-core = Blueprint("core", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
+core = Blueprint("core", __name__, template_folder="templates")
+add_static_route(core)  # core.static: content-hashed URLs, precompressed files (lms/static_files.py)
 # Only these parts of node_modules are served.
 VENDOR_ALLOWED = ("three/build/", "three/examples/jsm/")
+#: The largest id a database integer column holds; a larger number in a URL names nothing.
+MAX_ID = 2**63 - 1
+#: No listing has this many pages; a larger page number would overflow the query's OFFSET.
+MAX_PAGE = 10**6
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:...>`` that matches only numbers a database can hold, so a huge id is a 404, not an OverflowError."""
+
+    def __init__(self, url_map, *args, **kwargs):  # noqa: ANN001
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def page_arg() -> int:
+    """The ``?page=`` number: 1 when absent or not a number, 404 when no listing could have it."""
+    page = request.args.get("page", 1, type=int)
+    if page > MAX_PAGE:
+        abort(404)
+    return max(page, 1)
+
+
+def id_arg(name: str, source=None) -> int | None:  # noqa: ANN001
+    """An id from the query string (or ``source``, e.g. ``request.form``): None when absent, 404 when out of range."""
+    value = (request.args if source is None else source).get(name, type=int)
+    if value is not None and not 0 <= value <= MAX_ID:
+        abort(404)
+    return value
 
 
 @core.route("/")
@@ -50,10 +81,10 @@ def vendor(filename: str):
 
 @core.route("/healthz")
 def healthz():
-    from sqlalchemy import text
+    from lms.health import health
 
-    db.session().execute(text("SELECT 1"))
-    return {"status": "ok"}
+    result = health(current_app.config, db.session())
+    return result, 200 if result["status"] == "ok" else 503, {"Cache-Control": "no-store"}
 
 
 def register_blueprints(app, url_prefix: str) -> None:
@@ -64,26 +95,20 @@ def register_blueprints(app, url_prefix: str) -> None:
     from lms.teach.blueprint import bp as teach_bp
 
     prefix = url_prefix.rstrip("/") or None
+    app.url_map.converters["int"] = BoundedInt  # before any rule of ours is added
     for bp in (core, accounts_bp, catalog_bp, teach_bp, admin_bp, *extra_blueprints()):
         app.register_blueprint(bp, url_prefix=prefix)
 
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        from lms.accounts.models import User
+    from lms.accounts.operations import user_for_session
 
-        return db.session().get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(user_for_session)
 
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
 
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    from lms import security_headers
+
+    security_headers.init_app(app)
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -97,7 +122,7 @@ def extra_blueprints() -> list:
     """Blueprints of the later features, imported when present."""
     from lms.features import import_feature
 
-    modules = (import_feature(name) for name in ("lms.assignments.blueprint", "lms.certificates.blueprint"))
+    modules = (import_feature(name) for name in ("lms.assignments.blueprint", "lms.certificates.blueprint", "lms.lab.blueprint"))
     return [mod.bp for mod in modules if mod is not None]
 
 
@@ -128,7 +153,21 @@ def _csrf_error(exc: CSRFError):
                            message=_("The form expired or was sent from elsewhere. Reload the page and try again.")), 400
 
 
+def aria_attrs(field, described: str | None, autofocus: bool = False) -> dict:  # noqa: ANN001
+    """The attributes that tie a form field to its help and errors, leaving out those without a value."""
+    attrs = {"aria-describedby": described} if described else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    if autofocus:
+        attrs["autofocus"] = True
+    return attrs
+
+
 def register_template_helpers(app) -> None:
+    from lms import formatting
+
+    formatting.init_app(app)
+    app.jinja_env.globals["aria_attrs"] = aria_attrs  # a global: imported form macros see no context
     @app.context_processor
     def _helpers():
         return {

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms.accounts import operations as ops
 from lms.accounts.forms import LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 from lms.accounts.mail import send_mail
+from lms.urls import absolute_url
 
 bp = Blueprint("accounts", __name__)
 
@@ -51,6 +52,8 @@ def register():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        ops.end_sessions(current_user)  # every copy of this session's cookie, and the other sessions, end too
     logout_user()
     return redirect(url_for("accounts.login"), 303)
 
@@ -61,7 +64,7 @@ def reset_request():
     if form.validate_on_submit():
         user = ops.find_user(form.email.data)
         if user is not None:
-            link = url_for("accounts.reset_password", token=ops.make_reset_token(user), _external=True)
+            link = absolute_url("accounts.reset_password", token=ops.make_reset_token(user))
             send_mail(user.email, _("Reset your password"), _("Open this link to set a new password: %(link)s", link=link))
         # The same answer whether or not the account exists.
         flash(_("If the address has an account, a reset link is on its way."), "info")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -9,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lms.db import Base, utcnow
 
 ROLES = ("admin", "instructor", "learner")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, Base):
@@ -23,6 +28,14 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Part of the identifier a login session stores (Flask-Login's "alternative token"): replacing it at
+    # logout or at a password change ends every session of the account, copied cookies included.
+    session_token: Mapped[str | None] = mapped_column(String(64))
+
+    def get_id(self) -> str:  # Flask-Login
+        if not self.session_token:
+            self.session_token = new_session_token()
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from lms import db
-from lms.accounts.models import ROLES, LoginThrottle, User
+from lms.accounts.models import ROLES, LoginThrottle, User, new_session_token
 from lms.accounts.passwords import hash_password, needs_rehash, verify_password
 from lms.db import utcnow
 
@@ -39,44 +40,96 @@ def create_user(email: str, name: str, password: str | None = None, role: str = 
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password ends every session of the account and lifts the login delay of its address,
+    so a reset link both locks out whoever stole a session and lets the owner in at once."""
     user.password_hash = hash_password(password)
+    end_sessions(user)
+    clear_login_delay(user.email)
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user when the password is right and the account is not throttled, else None.
+def end_sessions(user: User) -> None:
+    user.session_token = new_session_token()
 
-    Unknown e-mails and wrong passwords take the same path and count alike.
-    """
-    email = normalize_email(email)
-    now = utcnow()
-    throttle = db.session().get(LoginThrottle, email)
-    if throttle is not None and throttle.locked_until and throttle.locked_until > now:
-        verify_password(None, password)  # same work as a real attempt
+
+def user_for_session(session_id: str) -> User | None:
+    """The user of a login session's stored identifier ("<id>:<token>"), unless the token was replaced since."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
         return None
-    user = find_user(email)
-    ok = verify_password(user.password_hash if user else None, password) and user is not None and user.active
-    if not ok:
-        _record_failure(email, now)
+    user = db.session().get(User, int(user_id))
+    if user is None or not user.session_token or not hmac.compare_digest(user.session_token, token):
         return None
-    if throttle is not None:
-        db.session().delete(throttle)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = now
     return user
 
 
-def _record_failure(email: str, now) -> None:  # noqa: ANN001
-    """Counted in a transaction of its own: the failed request itself is rolled back."""
-    with db.get_db().session() as sess, sess.begin():
-        throttle = sess.get(LoginThrottle, email, with_for_update=True)
-        if throttle is None:
-            throttle = LoginThrottle(email=email, failures=0)
-            sess.add(throttle)
-        throttle.failures += 1
-        if throttle.failures >= current_app.config["LMS_LOGIN_MAX_FAILURES"]:
-            throttle.locked_until = now + timedelta(seconds=current_app.config["LMS_LOGIN_LOCK_SECONDS"])
-            throttle.failures = 0
+def authenticate(email: str, password: str) -> User | None:
+    """The user when the password is right and the address is not in its delay, else None.
+
+    Unknown e-mails and wrong passwords take the same path and count alike. The attempt is counted and
+    committed before the slow hash: the count must outlive the failed request (which is rolled back), and
+    no connection or database lock is held while hashing, so a burst of failures cannot drain the pool.
+    """
+    email = normalize_email(email)
+    sess = db.session()
+    allowed = _claim_attempt(sess, email, utcnow())
+    user = find_user(email) if allowed else None
+    sess.commit()
+    if not allowed:
+        return None  # in its delay: refused without hashing (the same for known and unknown addresses)
+    ok = verify_password(user.password_hash if user else None, password) and user is not None and user.active
+    if not ok:
+        return None
+    clear_login_delay(email)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def _claim_attempt(sess, email: str, now) -> bool:  # noqa: ANN001
+    """Count one attempt for ``email``; False while the address waits out its delay.
+
+    The delay after ``LMS_LOGIN_MAX_FAILURES`` failures starts short (``LMS_LOGIN_DELAY_SECONDS``) and doubles
+    with each further failure up to ``LMS_LOGIN_LOCK_SECONDS``, so a stranger cannot keep the owner out for
+    long; a reset link or a successful login clears it."""
+    if _locked(sess.get(LoginThrottle, email), now):
+        return False  # decided by a read: a burst against a waiting address writes nothing
+    sess.commit()  # the write below starts a transaction of its own (SQLite cannot upgrade a read safely)
+    _ensure_throttle_row(sess, email)
+    throttle = sess.get(LoginThrottle, email, with_for_update=True, populate_existing=True)
+    if _locked(throttle, now):
+        return False
+    throttle.failures += 1
+    beyond = throttle.failures - current_app.config["LMS_LOGIN_MAX_FAILURES"]
+    if beyond >= 0:
+        config = current_app.config
+        delay = min(float(config["LMS_LOGIN_DELAY_SECONDS"]) * 2 ** min(beyond, 30), float(config["LMS_LOGIN_LOCK_SECONDS"]))
+        throttle.locked_until = now + timedelta(seconds=delay)
+    sess.flush()
+    return True
+
+
+def _locked(throttle: LoginThrottle | None, now) -> bool:  # noqa: ANN001
+    return throttle is not None and throttle.locked_until is not None and throttle.locked_until > now
+
+
+def _ensure_throttle_row(sess, email: str) -> None:  # noqa: ANN001
+    """Insert the counter row unless it exists, atomically, so simultaneous first failures do not collide."""
+    dialect = sess.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        if sess.get(LoginThrottle, email) is None:
+            sess.add(LoginThrottle(email=email, failures=0))
+            sess.flush()
+        return
+    sess.execute(insert(LoginThrottle).values(email=email, failures=0).on_conflict_do_nothing(index_elements=["email"]))
+
+
+def clear_login_delay(email: str) -> None:
+    db.session().execute(delete(LoginThrottle).where(LoginThrottle.email == normalize_email(email)))
 
 
 def _serializer() -> URLSafeTimedSerializer:

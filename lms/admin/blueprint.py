@@ -13,6 +13,7 @@ from lms.accounts.models import User
 from lms.admin.forms import ROLE_LABELS, AssignInstructorForm, RoleForm, UserSearchForm
 from lms.catalog.blueprint import lang
 from lms.catalog.models import Course, CourseInstructor
+from lms.web import page_arg
 
 bp = Blueprint("admin", __name__)
 
@@ -33,7 +34,7 @@ def users():
     if form.validate() and form.q.data:
         pattern = f"%{form.q.data.strip().lower()}%"
         query = query.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     size = current_app.config["LMS_PAGE_SIZE"]
     total = sess.scalar(select(func.count()).select_from(query.subquery()))
     people = sess.scalars(query.order_by(User.name).offset((page - 1) * size).limit(size)).all()

@@ -4,28 +4,49 @@ from __future__ import annotations
 import gzip
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 
-from lms import db
+from lms import completion, db, geometry
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
-from lms.assignments.describe import describe_requirements, translate_result
-from lms.assignments.forms import GradeForm, ManualCompletionForm, UploadForm
+from lms.assignments import export, mailing, queries
+from lms.assignments.describe import describe_finding, describe_requirements, translate_result
+from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
 from lms.assignments.models import Completion, Grade, Notification, Submission
 from lms.catalog import operations as catalog
+from lms.catalog import reading
 from lms.catalog.blueprint import lang, load_course
+from lms.catalog.languages import pick, rubric_in
+from lms.catalog.deadlines import course_zone, to_utc
 from lms.catalog.markdown import render_markdown
-from lms.catalog.models import Assignment, Course
+from lms.catalog.models import Assignment, Course, localized
 from lms.db import utcnow
-from lms.storage_app import get_storage
+from lms.geometry.viewer import read_package
+from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
+from lms.web import page_arg
 
 bp = Blueprint("assignments", __name__)
+bp.record_once(lambda state: mailing.init_app(state.app))
+
+
+@bp.app_template_global("assignment_status")
+def assignment_status_global(assignment: Assignment) -> dict:
+    """For the course page and dashboard: the current learner's state on one assignment, with its label."""
+    status = queries.assignment_status(db.session(), current_user.id, assignment)
+    return dict(status, label=_(queries.STATUS_LABELS[status["state"]]))
+
+
+@bp.app_template_global("assignments_to_do")
+def assignments_to_do(course: Course) -> list[tuple[Assignment, dict]]:
+    """For the dashboard: the course's live assignments the current learner has not had accepted yet."""
+    items = [(a, assignment_status_global(a)) for a in queries.live_assignments(db.session(), course.id)]
+    return [(a, st) for a, st in items if st["state"] != "accepted"]
 
 
 def load_assignment(course: Course, slug: str) -> Assignment:
@@ -89,7 +110,8 @@ def assignment_page(slug: str, assignment_slug: str):
         if form.validate_on_submit():
             upload = form.model.data
             try:
-                submission = ops.submit_model(sess, get_storage(), current_user, assignment, upload.stream, upload.filename)
+                submission = ops.submit_model(sess, get_storage(), current_user, assignment, upload.stream, upload.filename,
+                                              note=form.note.data or "")
             except ops.SubmissionError as exc:
                 form.model.errors.append(_(exc.message, **exc.params))
                 status = exc.status
@@ -103,25 +125,69 @@ def assignment_page(slug: str, assignment_slug: str):
             status = 400
         if _wants_json():
             return {"errors": form.model.errors or form.errors}, status
-    attempts = sess.scalars(select(Submission).where(Submission.assignment_id == assignment.id,
-                                                    Submission.user_id == current_user.id).order_by(Submission.attempt.desc())).all()
+    attempts = queries.attempts_of(sess, assignment.id, current_user.id)
+    order = reading.reading_order(course, lang())
+    brief, shown = pick({course.language: assignment.brief_md, **(assignment.briefs or {})}, *order)
     return render_template(
-        "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts, lang=lang(),
-        brief_html=render_markdown(assignment.brief_md), requirements=describe_requirements(assignment.requirements),
+        "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts, lang=shown,
+        content_lang=shown, notice=reading.notice(course, order[0], shown, lang()),
+        rubric=rubric_in(assignment.rubric or [], *order),
+        brief_html=render_markdown(brief), requirements=describe_requirements(assignment.requirements),
         blocked=ops.can_submit(sess, current_user, assignment) if enrolment else None,
+        deadline=ops.deadline_for(sess, current_user, assignment), extension=ops.extension_for(sess, current_user, assignment),
         max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024, today=date.today(),
     ), status
 
 
-def submission_json(sub: Submission) -> dict:
+def submission_json(sub: Submission, assignment: Assignment | None = None) -> dict:
     report = sub.report
     if report is not None:
         report = dict(report)
         for key in ("checks", "requirements"):
             report[key] = [dict(item, message=translate_result(item)) for item in report.get(key, [])]
-    return {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
+        report["findings"] = [describe_finding(f) for f in report.get("findings") or geometry.assemble_findings(report)]
+    data = {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
             "error": translate_result(sub.error_item) if sub.error else None,
-            "report": report, "decision": sub.decision, "score": sub.score}
+            "report": report, "decision": sub.decision, "score": sub.score, "note": sub.note or ""}
+    latest = queries.grades_of(db.session(), sub)[:1]
+    if latest:
+        assignment = assignment or db.session().get(Assignment, sub.assignment_id)
+        data["grade"] = queries.grade_breakdown(latest[0], _rubric_of(assignment))
+    return {**data, **lab_json(sub)}
+
+
+def lesson_links(course: Course) -> dict[str, dict]:
+    """For the report: {topic: {url, title}} of the lessons that teach each check."""
+    return {topic: {"url": url_for("catalog.lesson_page", slug=course.slug, lesson_slug=lesson.slug),
+                    "title": localized(lesson.title, lang(), course.language)}
+            for topic, lesson in queries.check_lessons(db.session(), course).items()}
+
+
+def _rubric_of(assignment: Assignment) -> list[dict]:
+    """The assignment's rubric, or the one-line rubric that grading uses when it has none."""
+    if not assignment.rubric:
+        return [{"criterion": _("Overall"), "points": 100}]
+    own = db.session().get(Course, assignment.course_id).language
+    return rubric_in(assignment.rubric, lang(), own)
+
+
+def lab_json(sub: Submission) -> dict:
+    """``slicer`` (once sliced or refused) and ``print`` (once a job exists), from the lab when it is installed."""
+    from lms.features import import_feature
+
+    lab_queries = import_feature("lms.lab.queries")
+    slicer = (sub.report or {}).get("slicer")
+    out = {"slicer": slicer_json(slicer)} if slicer else {}
+    printing = lab_queries.print_json(db.session(), sub.id) if lab_queries else None
+    return {**out, **({"print": printing} if printing else {})}
+
+
+def slicer_json(slicer: dict) -> dict:
+    keys = ("state", "profile", "slicer_version", "time_s", "filament_g", "filament_mm", "cost", "gcode_sha256")
+    out = {k: slicer.get(k) for k in keys}
+    if slicer.get("message_template"):
+        out["message"] = translate_result(slicer)
+    return out
 
 
 @bp.route("/submissions/<int:submission_id>/")
@@ -129,19 +195,24 @@ def submission_json(sub: Submission) -> dict:
 def submission_page(submission_id: int):
     sub, assignment, course = load_submission(submission_id)
     if _wants_json():
-        return submission_json(sub)
+        return submission_json(sub, assignment)
     sess = db.session()
-    grades = sess.scalars(select(Grade).where(Grade.submission_id == sub.id).order_by(Grade.created_at.desc())).all()
-    others = sess.scalars(select(Submission).where(Submission.assignment_id == assignment.id,
-                                                  Submission.user_id == sub.user_id).order_by(Submission.attempt.desc())).all()
+    grades = queries.grades_of(sess, sub)
+    others = queries.attempts_of(sess, assignment.id, sub.user_id)
     # Reading the page marks its notifications as read.
     for note in sess.scalars(select(Notification).where(Notification.user_id == current_user.id,
                                                         Notification.target == f"submission:{sub.id}",
                                                         Notification.read_at.is_(None))):
         note.read_at = utcnow()
+    data = submission_json(sub, assignment)
+    resubmit = (sub.user_id == current_user.id and sub.decision == "returned"
+                and ops.can_submit(sess, current_user, assignment) is None)
     return render_template("assignments/submission.html", sub=sub, assignment=assignment, course=course, grades=grades,
                            others=others, learner=sess.get(User, sub.user_id), lang=lang(), translate=translate_result,
-                           data=submission_json(sub))
+                           data=data, teaches=catalog.instructs(sess, current_user, course),
+                           note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course),
+                           upload_form=UploadForm() if resubmit else None,
+                           max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024)
 
 
 def _send_stored(sha: str | None, mimetype: str, download_name: str | None = None, gzipped: bool = False):
@@ -156,6 +227,7 @@ def _send_stored(sha: str | None, mimetype: str, download_name: str | None = Non
     else:
         response = send_file(path, mimetype=mimetype, as_attachment=download_name is not None,
                              download_name=download_name, max_age=3600, conditional=True, etag=sha)
+        response = offload_to_proxy(response, sha)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -186,18 +258,52 @@ def thumbnail(submission_id: int):
 @bp.route("/submissions/<int:submission_id>/viewer.json")
 @login_required
 def viewer_data(submission_id: int):
+    """The viewer's meta (bounds, problems, levels of detail with their URLs); older submissions: the whole JSON."""
     sub, _a, _c = load_submission(submission_id)
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        return _send_stored(sub.viewer_sha256, "application/json", gzipped=True)
-    if not sub.viewer_sha256:
+    if not sub.viewer_sha256 or not get_storage().exists(sub.viewer_sha256):
         abort(404)
-    return Response(gzip.decompress(get_storage().path(sub.viewer_sha256).read_bytes()), mimetype="application/json")
+    blob = get_storage().path(sub.viewer_sha256).read_bytes()
+    package = read_package(blob)
+    if package is not None:
+        meta, _levels = package
+        for number, level in enumerate(meta["levels"]):
+            level["url"] = url_for("assignments.viewer_mesh", submission_id=sub.id, level=number)
+        response = jsonify(meta)
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(blob, mimetype="application/json")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(blob), mimetype="application/json")
+    response.vary.add("Accept-Encoding")  # both answers, so that a cache keeps them apart
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/submissions/<int:submission_id>/mesh-<int:level>.bin")
+@login_required
+def viewer_mesh(submission_id: int, level: int):
+    """One level of detail in the compact binary form, sent as stored (gzip)."""
+    sub, _a, _c = load_submission(submission_id)
+    package = read_package(get_storage().path(sub.viewer_sha256).read_bytes()) if sub.viewer_sha256 else None
+    if package is None or level >= len(package[0]["levels"]):
+        abort(404)
+    meta, levels = package
+    entry = meta["levels"][level]
+    body = levels[entry["offset"]:entry["offset"] + entry["length"]]
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(body, mimetype="application/octet-stream")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(body), mimetype="application/octet-stream")
+    response.vary.add("Accept-Encoding")
+    response.headers["Cache-Control"] = "private, max-age=86400"  # a submission's mesh never changes
+    return response
 
 
 # --- instructors -------------------------------------------------------------------------------
 
 
-FILTERS = ("needs-grading", "failing", "late", "all")
+FILTERS = ("needs-grading", "returned", "accepted", "failing", "late", "all")
 
 
 @bp.route("/teach/<slug>/grading/")
@@ -222,9 +328,11 @@ def queue(slug: str):
         query = query.where(Submission.decision.is_(None), Submission.state.in_(("checked", "failed")))
     elif which == "failing":
         query = query.where(or_(Submission.checks_passed.is_(False), Submission.state == "failed"))
+    elif which in ("returned", "accepted"):
+        query = query.where(Submission.decision == which)
     elif which == "late":
         query = query.where(Submission.late.is_(True))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     size = current_app.config["LMS_PAGE_SIZE"]
     total = sess.scalar(select(func.count()).select_from(query.subquery()))
     rows = sess.execute(query.order_by(Submission.created_at.asc()).offset((page - 1) * size).limit(size)).all()
@@ -238,39 +346,71 @@ def queue(slug: str):
 def grade(submission_id: int):
     sess = db.session()
     sub, assignment, course = load_submission(submission_id, for_grading=True)
-    rubric = assignment.rubric or [{"criterion": _("Overall"), "points": 100}]
+    rubric = _rubric_of(assignment)
     form = GradeForm()
     if request.method == "GET":
         for _item in rubric:
             form.scores.append_entry()
+            form.comments.append_entry()
     status = 200
     if form.validate_on_submit():
         try:
             ops.grade_submission(sess, current_user, sub, assignment if assignment.rubric else _with_rubric(assignment, rubric),
-                                 [float(x) for x in form.scores.data], form.feedback.data or "", form.decision.data)
+                                 [float(x) for x in form.scores.data], form.feedback.data or "", form.decision.data,
+                                 comments=list(form.comments.data))
         except ops.SubmissionError as exc:
             form.feedback.errors.append(_(exc.message, **exc.params))
             status = 400
         else:
             if form.decision.data == "accepted":
-                from lms.completion import progress_changed
-
-                progress_changed(sess, sess.get(User, sub.user_id), course)
+                completion.progress_changed(sess, sess.get(User, sub.user_id), course)
             flash(_("Grade saved."), "success")
+            following = queries.next_to_grade(sess, course.id, sub) if request.form.get("next") else None
+            if following is not None:
+                return redirect(url_for("assignments.grade", submission_id=following.id), 303)
             return redirect(url_for("assignments.queue", slug=course.slug), 303)
     elif request.method == "POST":
         status = 400
-    grades = sess.scalars(select(Grade).where(Grade.submission_id == sub.id).order_by(Grade.created_at.desc())).all()
-    others = sess.scalars(select(Submission).where(Submission.assignment_id == assignment.id,
-                                                  Submission.user_id == sub.user_id).order_by(Submission.attempt.desc())).all()
+    for entries in (form.scores, form.comments):  # a post with fields missing re-renders every criterion
+        while len(entries) < len(rubric):
+            entries.append_entry()
+    grades = queries.grades_of(sess, sub)
+    others = queries.attempts_of(sess, assignment.id, sub.user_id)
     return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,
                            rubric=rubric, grades=grades, others=others, learner=sess.get(User, sub.user_id), lang=lang(),
-                           translate=translate_result, data=submission_json(sub)), status
+                           translate=translate_result, data=submission_json(sub, assignment),
+                           note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course)), status
+
+
+@bp.route("/teach/submissions/<int:submission_id>/compare/<int:other_id>")
+@login_required
+def compare(submission_id: int, other_id: int):
+    """Two attempts of one learner at one assignment, their reports side by side."""
+    left, assignment, course = load_submission(submission_id, for_grading=True)
+    right, _a, _c = load_submission(other_id, for_grading=True)
+    if (right.assignment_id, right.user_id) != (left.assignment_id, left.user_id):
+        abort(404)
+    return render_template("assignments/compare.html", pair=[(s, submission_json(s, assignment)) for s in (left, right)],
+                           assignment=assignment, course=course, learner=db.session().get(User, left.user_id),
+                           lang=lang(), translate=translate_result)
 
 
 def _with_rubric(assignment: Assignment, rubric: list) -> Assignment:
     """Grade against a default one-line rubric without changing the synced assignment."""
     return Assignment(id=assignment.id, course_id=assignment.course_id, title=assignment.title, rubric=rubric)
+
+
+@bp.route("/teach/<slug>/accepted-models.zip")
+@login_required
+def accepted_models_zip(slug: str):
+    course = load_taught_course(slug)
+    entries = queries.accepted_models(db.session(), course.id)
+    if not entries:
+        flash(_("No accepted models yet."), "info")
+        return redirect(url_for("assignments.queue", slug=slug, filter="accepted"), 303)
+    archive = export.accepted_models_zip(get_storage(), entries)
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{course.slug}-accepted-models.zip")
 
 
 @bp.route("/teach/<slug>/completions", methods=["GET", "POST"])
@@ -289,7 +429,7 @@ def completions(slug: str):
         else:
             added = 0
             for email in emails:
-                if ops.record_completion(sess, find_user(email), course, final_score=None, source="manual",
+                if completion.record_completion(sess, find_user(email), course, final_score=None, source="manual",
                                          reason=form.reason.data.strip(), recorded_by=current_user,
                                          completed_on=form.completed_on.data):
                     added += 1
@@ -300,3 +440,27 @@ def completions(slug: str):
     rows = sess.execute(select(Completion, User).join(User, User.id == Completion.user_id)
                         .where(Completion.course_id == course.id).order_by(Completion.completed_on.desc())).all()
     return render_template("assignments/completions.html", course=course, form=form, rows=rows, lang=lang()), status
+
+
+@bp.route("/teach/<slug>/assignments/<assignment_slug>/extensions", methods=["GET", "POST"])
+@login_required
+def extensions(slug: str, assignment_slug: str):
+    sess = db.session()
+    course = load_taught_course(slug)
+    assignment = load_assignment(course, assignment_slug)
+    form = ExtensionForm()
+    status = 200
+    if form.validate_on_submit():
+        learner = find_user(form.email.data)
+        if learner is None or catalog.get_enrolment(sess, learner, course) is None:
+            form.email.errors.append(_("No learner with this e-mail is enrolled in the course."))
+            status = 400
+        else:
+            until = to_utc(form.until.data, course_zone(course.timezone))
+            ops.grant_extension(sess, current_user, learner, assignment, until)
+            flash(_("Extension saved."), "success")
+            return redirect(url_for("assignments.extensions", slug=slug, assignment_slug=assignment_slug), 303)
+    elif request.method == "POST":
+        status = 400
+    return render_template("assignments/extensions.html", course=course, assignment=assignment, form=form,
+                           rows=queries.extensions_of(sess, assignment), lang=lang()), status

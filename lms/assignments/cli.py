@@ -26,7 +26,7 @@ def completions_add(course_slug: str, emails: tuple[str, ...], csv_file: Path | 
 
     from lms import db
     from lms.accounts.operations import find_user
-    from lms.assignments.operations import record_completion
+    from lms.completion import record_completion
     from lms.catalog.cohort import parse_people
     from lms.catalog.models import Course
 
@@ -85,3 +85,38 @@ def storage_sweep(grace_minutes: int, dry_run: bool):
                 store.delete(sha)
     leftovers = 0 if dry_run else store.sweep_tmp(grace_minutes * 60)
     click.echo(f"{removed} orphaned files {'found' if dry_run else 'removed'}, {leftovers} partial uploads removed")
+
+
+@click.group()
+def assignments():
+    """Assignments: deadlines and extensions."""
+
+
+@assignments.command("extend")
+@click.option("--course", "course_slug", required=True)
+@click.option("--assignment", "assignment_slug", required=True)
+@click.argument("email")
+@click.option("--until", "until", required=True, help="The new deadline, a date or date-time in the course's time zone.")
+@with_appcontext
+def assignments_extend(course_slug: str, assignment_slug: str, email: str, until: str):
+    """Give one learner more time: uploads stay open and on time until UNTIL."""
+    from lms import db
+    from lms.accounts.operations import find_user
+    from lms.assignments.operations import grant_extension
+    from lms.catalog.deadlines import parse_local_deadline
+    from lms.assignments.queries import find_assignment
+
+    sess = db.session()
+    course, assignment = find_assignment(sess, course_slug, assignment_slug)
+    if assignment is None:
+        raise click.ClickException(f"no assignment {assignment_slug!r} in course {course_slug!r}")
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account for: {email}")
+    try:
+        until_utc = parse_local_deadline(until, course.timezone)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--until") from None
+    grant_extension(sess, None, user, assignment, until_utc)
+    sess.commit()
+    click.echo(f"extended: {email} until {until_utc:%Y-%m-%d %H:%M} UTC")

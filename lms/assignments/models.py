@@ -29,6 +29,7 @@ class Submission(Base):
     file_size: Mapped[int]
     file_format: Mapped[str] = mapped_column(String(8))
     original_name: Mapped[str] = mapped_column(String(255))  # display text only
+    note: Mapped[str] = mapped_column(Text, default="")  # the learner's note (Markdown), kept with the attempt
     late: Mapped[bool] = mapped_column(default=False)
     state: Mapped[str] = mapped_column(String(10), default="queued")
     report: Mapped[dict | None]
@@ -63,6 +64,7 @@ class Grade(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("lms_submissions.id"), index=True)
     grader_id: Mapped[int] = mapped_column(ForeignKey("lms_users.id"))
     rubric_scores: Mapped[list]
+    rubric_comments: Mapped[list | None]  # one comment per criterion, same order as rubric_scores
     score: Mapped[float]
     max_score: Mapped[float]
     feedback: Mapped[str] = mapped_column(Text, default="")
@@ -98,3 +100,17 @@ class Notification(Base):
     target: Mapped[str] = mapped_column(String(200))  # "submission:<id>" or "course:<slug>"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+
+class Extension(Base):
+    """An instructor gave one learner more time on one assignment: uploads count as on time until ``until``."""
+
+    __tablename__ = "lms_extensions"
+    __table_args__ = (UniqueConstraint("assignment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("lms_assignments.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("lms_users.id"), index=True)
+    until: Mapped[datetime]  # UTC, naive like every stored time
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

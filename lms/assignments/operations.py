@@ -1,8 +1,8 @@
-"""Assignment verbs: submit, check, grade, complete. They flush; the caller commits."""
+"""Assignment verbs: submit, check, grade. They flush; the caller commits. Completion lives in lms.completion."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, time
 from typing import BinaryIO
 
 from flask import current_app
@@ -12,12 +12,16 @@ from sqlalchemy.orm import Session
 
 from lms import geometry
 from lms.accounts.models import User
-from lms.assignments.models import Completion, Grade, Notification, Submission
+from lms.assignments.models import Extension, Grade, Notification, Submission
+from lms.catalog.deadlines import deadline_state
 from lms.catalog.models import Assignment, Course
+from lms.completion import completion_status, evaluate_completion, record_completion  # noqa: F401 - moved there
 from lms.db import utcnow
-from lms.storage import LocalStorage, TooLarge
+from lms.geometry.i18n import N_
+from lms.storage import LocalStorage, Staged, TooLarge
 
 HEAD_BYTES = 4096
+MAX_NOTE_CHARS = 5000
 
 
 class SubmissionError(ValueError):
@@ -44,53 +48,108 @@ def is_accepted(sess: Session, user: User, assignment: Assignment) -> bool:
         Submission.decision == "accepted").limit(1)) is not None
 
 
-def can_submit(sess: Session, user: User, assignment: Assignment) -> str | None:
-    """None when a new attempt is allowed, else why not (a translatable message)."""
+def extension_for(sess: Session, user: User, assignment: Assignment) -> Extension | None:
+    return sess.scalar(select(Extension).where(Extension.assignment_id == assignment.id, Extension.user_id == user.id))
+
+
+def deadline_for(sess: Session, user: User, assignment: Assignment) -> str:
+    """'open', 'late' or 'closed' for this learner now, counting an extension they were given."""
+    extension = extension_for(sess, user, assignment)
+    return deadline_state(utcnow(), _due_at(assignment), assignment.cutoff_at, extension.until if extension else None)
+
+
+def _due_at(assignment: Assignment) -> datetime | None:
+    """Rows synced before due times existed have only the due date."""
+    if assignment.due_at is None and assignment.due is not None:
+        return datetime.combine(assignment.due, time(23, 59, 59))
+    return assignment.due_at
+
+
+def grant_extension(sess: Session, granter: User | None, user: User, assignment: Assignment,
+                    until: datetime) -> Extension:
+    """Give one learner time until ``until`` (naive UTC); a second grant replaces the first."""
+    extension = extension_for(sess, user, assignment)
+    if extension is None:
+        extension = Extension(assignment_id=assignment.id, user_id=user.id, until=until)
+        sess.add(extension)
+    extension.until, extension.granted_by_id = until, granter.id if granter else None
+    course = sess.get(Course, assignment.course_id)
+    notify(sess, user.id, "extension_granted", {"assignment": assignment.title, "until": until.isoformat(" ", "minutes")},
+           f"course:{course.slug}")
+    sess.flush()
+    return extension
+
+
+def can_submit(sess: Session, user: User, assignment: Assignment) -> SubmissionError | None:
+    """None when a new attempt is allowed, else why not (raise it, or show its translatable message)."""
     if assignment.archived:
-        return "This assignment is closed."
+        return SubmissionError(N_("This assignment is closed."), 409)
+    if deadline_for(sess, user, assignment) == "closed":
+        return SubmissionError(N_("The deadline for this assignment has passed; uploads are closed. "
+                                  "Ask your instructor for an extension."), 409)
     if is_accepted(sess, user, assignment):
-        return "Your work was accepted; no more attempts are needed."
+        return SubmissionError(N_("Your work was accepted; no more attempts are needed."), 409)
     if assignment.max_attempts and attempts_used(sess, user, assignment) >= assignment.max_attempts:
-        return "You have used all %(n)d attempts." % {"n": assignment.max_attempts}
+        return SubmissionError(N_("You have used all %(n)d attempts."), 409, n=assignment.max_attempts)
     return None
 
 
 def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: Assignment,
-                 stream: BinaryIO, filename: str) -> Submission:
-    """Store the upload (content-addressed) and then its row, so a crash never leaves a row without a file."""
-    reason = can_submit(sess, user, assignment)
-    if reason:
-        raise SubmissionError(reason, 409)
+                 stream: BinaryIO, filename: str, note: str = "") -> Submission:
+    """Read the upload aside, check it, add its row, and only then store the file (content-addressed).
+
+    A refused upload leaves nothing on disk; the row is committed by the request after the file is stored,
+    so a crash never leaves a row without a file."""
+    refusal = can_submit(sess, user, assignment)
+    if refusal:
+        raise refusal
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise SubmissionError(N_("The note is longer than %(n)d characters."), n=MAX_NOTE_CHARS)
     limit = assignment_max_bytes(assignment)
     try:
-        sha, size, head = storage.put_stream(stream, max_bytes=limit, head_size=HEAD_BYTES)
+        staged = storage.stage(stream, max_bytes=limit, head_size=HEAD_BYTES)
     except TooLarge:
-        raise SubmissionError("The file is larger than %(mb)s MB.", 413, mb=_mb(limit)) from None
-    if size == 0:
-        raise SubmissionError("The file is empty.")
-    display_name = _display_name(filename)
-    fmt = geometry.detect_format(head, display_name)
+        raise SubmissionError(N_("The file is larger than %(mb)s MB."), 413, mb=_mb(limit)) from None
+    with staged:  # any refusal below discards the file
+        display_name = _display_name(filename)
+        fmt = _accepted_format(assignment, staged, display_name)
+        submission = _add_attempt(sess, user, assignment, staged, fmt, display_name, note)
+        staged.commit()
+    return submission
+
+
+def _accepted_format(assignment: Assignment, staged: Staged, display_name: str) -> str:
+    if staged.size == 0:
+        raise SubmissionError(N_("The file is empty."))
+    fmt = geometry.detect_format(staged.head, display_name, size=staged.size)
     allowed = [f.lower() for f in assignment.requirements.get("formats") or geometry.FORMATS]
     if fmt is None:
-        raise SubmissionError("This file is not a 3D model we can read. Upload %(formats)s.", 415,
+        raise SubmissionError(N_("This file is not a 3D model we can read. Upload %(formats)s."), 415,
                               formats=", ".join(f.upper() for f in allowed))
     if fmt not in allowed:
-        raise SubmissionError("%(format)s files are not accepted here. Upload %(formats)s.", 415,
+        raise SubmissionError(N_("%(format)s files are not accepted here. Upload %(formats)s."), 415,
                               format=fmt.upper(), formats=", ".join(f.upper() for f in allowed))
-    late = bool(assignment.due and date.today() > assignment.due)
+    return fmt
+
+
+def _add_attempt(sess: Session, user: User, assignment: Assignment, staged: Staged, fmt: str,
+                 display_name: str, note: str) -> Submission:
+    late = deadline_for(sess, user, assignment) == "late"
     for _ in range(20):  # concurrent uploads by the same learner race for the attempt number
         attempt = attempts_used(sess, user, assignment) + 1
         if assignment.max_attempts and attempt > assignment.max_attempts:
-            raise SubmissionError("You have used all %(n)d attempts.", 409, n=assignment.max_attempts)
-        submission = Submission(assignment_id=assignment.id, user_id=user.id, attempt=attempt, file_sha256=sha,
-                                file_size=size, file_format=fmt, original_name=display_name, late=late)
+            raise SubmissionError(N_("You have used all %(n)d attempts."), 409, n=assignment.max_attempts)
+        submission = Submission(assignment_id=assignment.id, user_id=user.id, attempt=attempt,
+                                file_sha256=staged.sha256, file_size=staged.size, file_format=fmt,
+                                original_name=display_name, late=late, note=note)
         try:
             with sess.begin_nested():
                 sess.add(submission)
             return submission
         except IntegrityError:
             continue
-    raise SubmissionError("Too many uploads at once. Try again.", 409)
+    raise SubmissionError(N_("Too many uploads at once. Try again."), 409)
 
 
 def _mb(limit: int) -> str:
@@ -112,10 +171,14 @@ def store_check_result(sess: Session, storage: LocalStorage, submission: Submiss
     submission.checks_passed = bool(artifacts.report["ok"])
     submission.thumbnail_sha256 = storage.put_bytes(artifacts.thumbnail)
     submission.thumbnail_small_sha256 = storage.put_bytes(artifacts.thumbnail_small)
-    submission.viewer_sha256 = storage.put_bytes(artifacts.viewer_json_gz)
+    submission.viewer_sha256 = storage.put_bytes(artifacts.viewer_package)
     submission.repaired_sha256 = storage.put_bytes(artifacts.repaired_stl) if artifacts.repaired_stl else None
     submission.state, submission.error = "checked", None
     submission.checked_at = submission.updated_at = utcnow()
+    if not submission.checks_passed:
+        assignment = sess.get(Assignment, submission.assignment_id)
+        notify(sess, submission.user_id, "check_problems", {"assignment": assignment.title, "attempt": submission.attempt},
+               f"submission:{submission.id}")
 
 
 def mark_failed(submission: Submission, template: str, params: dict | None = None) -> None:
@@ -131,17 +194,20 @@ def mark_failed(submission: Submission, template: str, params: dict | None = Non
 
 
 def grade_submission(sess: Session, grader: User, submission: Submission, assignment: Assignment,
-                     rubric_scores: list[float], feedback: str, decision: str) -> Grade:
+                     rubric_scores: list[float], feedback: str, decision: str,
+                     comments: list[str] | None = None) -> Grade:
     rubric = assignment.rubric or []
     if len(rubric_scores) != len(rubric):
-        raise SubmissionError("Give a score for every criterion.")
+        raise SubmissionError(N_("Give a score for every criterion."))
+    comments = [(c or "").strip() for c in (comments or [])][:len(rubric)]
+    comments += [""] * (len(rubric) - len(comments))
     for item, value in zip(rubric, rubric_scores):
         if value < 0 or value > item["points"]:
-            raise SubmissionError("A score is outside its range.")
+            raise SubmissionError(N_("A score is outside its range."))
     max_score = float(sum(item["points"] for item in rubric))
     score = float(sum(rubric_scores))
     grade = Grade(submission_id=submission.id, grader_id=grader.id, rubric_scores=list(rubric_scores), score=score,
-                  max_score=max_score, feedback=feedback.strip(), decision=decision)
+                  max_score=max_score, feedback=feedback.strip(), decision=decision, rubric_comments=comments)
     sess.add(grade)
     submission.decision = decision
     submission.score = round(100 * score / max_score, 1) if max_score else None
@@ -154,62 +220,3 @@ def grade_submission(sess: Session, grader: User, submission: Submission, assign
 
 def notify(sess: Session, user_id: int, kind: str, params: dict, target: str) -> None:
     sess.add(Notification(user_id=user_id, kind=kind, params=params, target=target))
-
-
-# --- completion --------------------------------------------------------------------------------
-
-
-def completion_status(sess: Session, user: User, course: Course) -> tuple[bool, float | None]:
-    """(rule met, final score in percent) by the course's completion rule."""
-    from lms.catalog.operations import completed_lesson_ids, live_lessons
-
-    rule = course.completion or {}
-    if rule.get("lessons", "all") == "all":
-        done = completed_lesson_ids(sess, user, course)
-        if any(lesson.id not in done for lesson in live_lessons(sess, course)):
-            return False, None
-    which = rule.get("assignments", "required")
-    assignments = list(sess.scalars(select(Assignment).where(Assignment.course_id == course.id, Assignment.archived.is_(False))))
-    needed = [] if which == "none" else [a for a in assignments if which == "all" or a.required]
-    scores = []
-    for a in needed:
-        best = sess.scalar(select(func.max(Submission.score)).where(
-            Submission.assignment_id == a.id, Submission.user_id == user.id, Submission.decision == "accepted"))
-        if not is_accepted(sess, user, a):
-            return False, None
-        if best is not None:
-            scores.append(best)
-    final = round(sum(scores) / len(scores), 1) if scores else None
-    minimum = rule.get("min_score")
-    if minimum is not None and final is not None and final < minimum:
-        return False, final
-    return True, final
-
-
-def record_completion(sess: Session, user: User, course: Course, *, final_score: float | None, source: str,
-                      reason: str | None = None, recorded_by: User | None = None,
-                      completed_on: date | None = None) -> Completion | None:
-    """Write the completion once; returns None when it already exists."""
-    existing = sess.scalar(select(Completion).where(Completion.user_id == user.id, Completion.course_id == course.id))
-    if existing is not None:
-        return None
-    completion = Completion(user_id=user.id, course_id=course.id, completed_on=completed_on or date.today(),
-                            hours=course.hours, final_score=final_score, source=source, reason=reason,
-                            recorded_by_id=recorded_by.id if recorded_by else None)
-    try:
-        with sess.begin_nested():
-            sess.add(completion)
-    except IntegrityError:  # recorded concurrently
-        return None
-    notify(sess, user.id, "course_completed", {"course": course.title}, f"course:{course.slug}")
-    from lms.completion import completion_recorded
-
-    completion_recorded(sess, completion)
-    return completion
-
-
-def evaluate_completion(sess: Session, user: User, course: Course) -> Completion | None:
-    met, score = completion_status(sess, user, course)
-    if met:
-        return record_completion(sess, user, course, final_score=score, source="rule")
-    return None

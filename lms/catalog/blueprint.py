@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+import os
+import stat
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,7 +13,9 @@ from werkzeug.security import safe_join
 
 from lms import completion, db
 from lms.catalog import operations as ops
+from lms.catalog import reading
 from lms.catalog.forms import EnrolForm
+from lms.catalog.languages import pick
 from lms.catalog.markdown import render_markdown
 from lms.catalog.models import Assignment, Course, Enrolment, Lesson, Module
 
@@ -68,10 +74,12 @@ def course_page(slug: str):
     assignments = list(sess.scalars(select(Assignment).where(Assignment.course_id == course.id, Assignment.archived.is_(False)).order_by(Assignment.position)))
     done = ops.completed_lesson_ids(sess, current_user, course) if enrolment else set()
     progress = ops.Progress(sum(1 for x in lessons if x.id in done), len(lessons))
+    order = reading.reading_order(course, lang())
+    shown = reading.shown_language(course, order)
     return render_template(
         "catalog/course.html", course=course, modules=modules, lessons=lessons, assignments=assignments,
-        enrolment=enrolment, done=done, progress=progress, form=EnrolForm(), lang=lang(),
-        summary_html=render_markdown(course.summary_in(lang())),
+        enrolment=enrolment, done=done, progress=progress, form=EnrolForm(), lang=shown, content_lang=shown,
+        summary_html=render_markdown(course.summary_in(shown)), notice=reading.notice(course, order[0], shown, lang()),
     )
 
 
@@ -113,9 +121,12 @@ def lesson_page(slug: str, lesson_slug: str):
     lessons = ops.live_lessons(sess, course)
     index = next(i for i, x in enumerate(lessons) if x.id == lesson.id)
     done = ops.completed_lesson_ids(sess, current_user, course)
+    order = reading.reading_order(course, lang())
+    body, shown = pick({course.language: lesson.body_md, **(lesson.bodies or {})}, *order)
     return render_template(
-        "catalog/lesson.html", course=course, lesson=lesson, lessons=lessons, done=done, lang=lang(),
-        body_html=render_markdown(lesson.body_md, asset_base_for(course)),
+        "catalog/lesson.html", course=course, lesson=lesson, lessons=lessons, done=done, lang=shown,
+        content_lang=shown, notice=reading.notice(course, order[0], shown, lang()),
+        body_html=render_markdown(body, asset_base_for(course)),
         prev_lesson=lessons[index - 1] if index > 0 else None,
         next_lesson=lessons[index + 1] if index + 1 < len(lessons) else None,
     )
@@ -139,17 +150,33 @@ def complete_lesson(slug: str, lesson_slug: str):
     return redirect(url_for("catalog.course_page", slug=slug), 303)
 
 
+def asset_file(course: Course, relative: str) -> Path:
+    """The real path of a course asset: a regular file inside the course's ``assets/`` folder, or 404.
+
+    Resolved with symlinks followed, then checked: a link added to the folder after the sync (pointing at
+    the instance's secret key, say) leads outside it and is refused, whatever ``relative`` says.
+    """
+    assets = (Path(current_app.config["LMS_COURSES_PATH"]) / course.slug / "assets").resolve()
+    target = safe_join(str(assets), relative)
+    if target is None:
+        abort(404)
+    real = Path(os.path.realpath(target))
+    try:
+        is_regular = stat.S_ISREG(real.stat().st_mode)
+    except OSError:
+        abort(404)
+    if not is_regular or not real.is_relative_to(assets):
+        abort(404)
+    return real
+
+
 @bp.route("/courses/<slug>/files/<path:path>")
 def course_asset(slug: str, path: str):
     """Images and attachments of a course: only files under its ``assets/`` folder."""
     course = load_course(slug)
     if not path.startswith("assets/"):
         abort(404)
-    folder = safe_join(current_app.config["LMS_COURSES_PATH"], course.slug, "assets")
-    if folder is None:
-        abort(404)
-    # Joined below the assets folder itself, so "assets/../course.yaml" cannot climb out of it.
-    response = send_from_directory(folder, path[len("assets/"):], max_age=3600)
+    response = send_file(asset_file(course, path[len("assets/"):]), max_age=3600, conditional=True)
     # SVGs can carry script: never let an asset run in our origin.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"

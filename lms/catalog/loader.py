@@ -5,15 +5,19 @@ Pure: no Flask, no database.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-import yaml
+from lms.catalog.course_yaml import LineMap as _Map
+from lms.catalog.course_yaml import MAX_YAML_BYTES, YamlLimitError, parse_course_yaml
+from lms.catalog.languages import LANGUAGES, VariantError, in_language, read_variants, text_map
+from lms.catalog.deadlines import course_zone, to_utc
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGS = ("en", "ru", "ky")
+LANGS = LANGUAGES
 MAX_LESSON_BYTES = 1_000_000
 
 
@@ -24,32 +28,13 @@ class CourseFileError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-class _Map(dict):
-    """A mapping that remembers the line of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict
-
-
-class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001
-        mapping = _Map(super().construct_mapping(node, deep=True))
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {self.construct_object(k): k.start_mark.line + 1 for k, _ in node.value}
-        return mapping
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, lambda loader, node: loader.construct_mapping(node)
-)
-
-
 @dataclass
 class LessonSpec:
     slug: str
     title: dict
     file: str
     body_md: str
+    bodies: dict = field(default_factory=dict)  # translations beside the file: {lang: markdown}
 
 
 @dataclass
@@ -59,9 +44,13 @@ class AssignmentSpec:
     brief_md: str
     required: bool
     due: date | None
+    due_at: datetime | None
+    cutoff_at: datetime | None
     max_attempts: int | None
     requirements: dict
     rubric: list
+    briefs: dict = field(default_factory=dict)  # the brief in every language given: {lang: markdown}
+    printed: bool = False
 
 
 @dataclass
@@ -80,6 +69,8 @@ class CourseSpec:
     summary: dict
     language: str
     hours: float
+    timezone: str
+    check_lessons: dict
     enrolment: str
     enrolment_key: str | None
     instructors: list[str]
@@ -87,6 +78,7 @@ class CourseSpec:
     completion: dict
     modules: list[ModuleSpec]
     source_hash: str
+    lab: dict = field(default_factory=dict)
 
 
 class _Reader:
@@ -148,19 +140,18 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     path = folder / "course.yaml"
     if not path.is_file():
         raise CourseFileError(path, None, "course.yaml is missing")
-    raw = path.read_bytes()
+    refuse_symlinks(folder)
+    if path.stat().st_size > MAX_YAML_BYTES:  # before reading it
+        raise CourseFileError(path, None, f"course.yaml is larger than {MAX_YAML_BYTES // 1024} KB")
     try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except UnicodeDecodeError as exc:
-        raise CourseFileError(path, None, f"not UTF-8 text: {exc}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CourseFileError(path, mark.line + 1 if mark else None, f"invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+        data = parse_course_yaml(path.read_bytes())
+    except YamlLimitError as exc:
+        raise CourseFileError(path, exc.line, exc.message) from exc
     r = _Reader(path)
     top = r.mapping(
         data,
         {"slug", "title", "summary", "language", "hours", "enrolment", "enrolment_key", "instructors",
-         "certificate", "completion", "modules"},
+         "certificate", "completion", "lab", "modules", "timezone", "check_lessons"},
         {"slug", "title", "language", "hours", "modules"},
         "course",
     )
@@ -173,6 +164,10 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     hours = top["hours"]
     if not isinstance(hours, (int, float)) or isinstance(hours, bool) or not 0 < hours <= 10000:
         r.fail(top, "hours", "hours must be a positive number")
+    try:
+        zone = course_zone(top.get("timezone"))
+    except ValueError as exc:
+        r.fail(top, "timezone", str(exc))
     enrolment = top.get("enrolment", "open")
     if enrolment not in ("open", "key"):
         r.fail(top, "enrolment", "enrolment must be 'open' or 'key'")
@@ -195,6 +190,10 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     min_score = completion.get("min_score")
     if min_score is not None and (not isinstance(min_score, (int, float)) or not 0 <= min_score <= 100):
         r.fail(completion, "min_score", "min_score must be a percentage from 0 to 100")
+    lab = r.mapping(top.get("lab", _Map()), {"gcode_download", "self_service"}, set(), "lab")
+    for key in ("gcode_download", "self_service"):
+        if not isinstance(lab.get(key, False), bool):
+            r.fail(lab, key, f"lab {key} must be true or false")
 
     modules_node = top["modules"]
     if not isinstance(modules_node, list) or not modules_node:
@@ -216,29 +215,66 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
                 body = target.read_text("utf-8")
             except UnicodeDecodeError:
                 r.fail(les, "file", "lesson file is not UTF-8 text")
-            module.lessons.append(LessonSpec(lslug, _localize(r.text(les, "title", "lesson"), language), les["file"], body))
+            try:
+                bodies = read_variants(folder, les["file"], language, MAX_LESSON_BYTES)
+            except VariantError as exc:
+                r.fail(les, "file", str(exc))
+            module.lessons.append(LessonSpec(lslug, _localize(r.text(les, "title", "lesson"), language), les["file"], body, bodies))
         for anode in m.get("assignments") or []:
-            module.assignments.append(_assignment(r, anode, assignment_slugs, language, validate_requirements))
+            module.assignments.append(_assignment(r, anode, assignment_slugs, language, validate_requirements, zone))
         modules.append(module)
     return CourseSpec(
         slug=slug, folder=folder, title=_localize(r.text(top, "title", "course"), language),
         summary=_localize(r.text(top, "summary", "course"), language) if "summary" in top else {},
-        language=language, hours=float(hours), enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
+        language=language, hours=float(hours), timezone=zone.key, check_lessons=_check_lessons(r, top, lesson_slugs),
+        enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
         instructors=[e.strip().lower() for e in instructors],
         certificate={"template": certificate.get("template", "default"), "issuing": certificate.get("issuing", "automatic")},
         completion={"lessons": completion.get("lessons", "all"), "assignments": completion.get("assignments", "required"),
                     "min_score": min_score},
         modules=modules, source_hash=_folder_hash(folder),
+        lab={"gcode_download": bool(lab.get("gcode_download", False)), "self_service": bool(lab.get("self_service", False))},
     )
 
 
-def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requirements) -> AssignmentSpec:  # noqa: ANN001
-    a = r.mapping(node, {"slug", "title", "brief", "required", "due", "max_attempts", "requirements", "rubric"},
-                  {"slug", "title"}, "assignment")
+def _check_lessons(r: _Reader, top, lesson_slugs: set[str]) -> dict:  # noqa: ANN001
+    """``check_lessons: {closed: lesson-slug, ...}``: the lesson a failing model check links to."""
+    from lms.geometry.findings import ADVICE
+
+    value = top.get("check_lessons") or {}
+    if not isinstance(value, dict):
+        r.fail(top, "check_lessons", "check_lessons must map a check to a lesson slug")
+    for topic, slug in value.items():
+        if topic not in ADVICE:
+            r.fail(top, "check_lessons", f"unknown check {topic!r}; known: {', '.join(sorted(ADVICE))}")
+        if slug not in lesson_slugs:
+            r.fail(top, "check_lessons", f"check_lessons names no lesson {slug!r} of this course")
+    return dict(value)
+
+
+def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:  # noqa: ANN001
+    value = a.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):  # YAML reads "2027-06-30 18:00" (no seconds) as text
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if not isinstance(value, date):
+        r.fail(a, key, f"{key} must be a date like 2027-06-30 or a date-time like 2027-06-30 18:00")
+    return to_utc(value, zone)
+
+
+def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requirements, zone) -> AssignmentSpec:  # noqa: ANN001
+    a = r.mapping(node, {"slug", "title", "brief", "required", "due", "cutoff", "max_attempts", "requirements",
+                         "rubric", "printed"}, {"slug", "title"}, "assignment")
     slug = r.slug(a, "assignment", seen)
+    due_at, cutoff_at = _deadline(r, a, "due", zone), _deadline(r, a, "cutoff", zone)
+    if due_at and cutoff_at and cutoff_at < due_at:
+        r.fail(a, "cutoff", "cutoff must not be before due")
     due = a.get("due")
-    if due is not None and not isinstance(due, date):
-        r.fail(a, "due", "due must be a date like 2027-06-30")
+    due = due.date() if isinstance(due, datetime) else due
     attempts = a.get("max_attempts")
     if attempts is not None and (not isinstance(attempts, int) or attempts < 1):
         r.fail(a, "max_attempts", "max_attempts must be a positive whole number")
@@ -247,22 +283,30 @@ def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requir
         r.fail(a, "requirements", "requirements must be a mapping")
     if validate_requirements is not None:
         try:
-            validate_requirements(dict(requirements))
+            requirements = validate_requirements(dict(requirements))  # normalised: format names lowercased
         except ValueError as exc:
             r.fail(a, "requirements", f"requirements: {exc}")
+    if not isinstance(a.get("printed", False), bool):
+        r.fail(a, "printed", "printed must be true or false")
     rubric = []
     for item in a.get("rubric") or []:
         c = r.mapping(item, {"criterion", "points"}, {"criterion", "points"}, "rubric item")
         if not isinstance(c["points"], (int, float)) or c["points"] <= 0:
             r.fail(c, "points", "rubric points must be a positive number")
-        rubric.append({"criterion": str(c["criterion"]), "points": c["points"]})
-    brief = a.get("brief") or ""
-    if not isinstance(brief, str):
-        r.fail(a, "brief", "brief must be Markdown text")
+        criterion = text_map(c["criterion"])
+        if criterion is None:
+            r.fail(c, "criterion", f"criterion must be text or a map of {'/'.join(LANGS)} to text")
+        criterion = in_language(criterion, language)
+        rubric.append({"criterion": criterion.get(language) or next(iter(criterion.values())), "points": c["points"],
+                       **({"translations": criterion} if len(criterion) > 1 or language not in criterion else {})})
+    briefs = in_language(text_map(a["brief"]) or {}, language) if a.get("brief") else {}
+    if a.get("brief") and not briefs:
+        r.fail(a, "brief", f"brief must be Markdown text or a map of {'/'.join(LANGS)} to Markdown")
+    brief = briefs.get(language, "")
     return AssignmentSpec(
         slug=slug, title=_localize(r.text(a, "title", "assignment"), language), brief_md=brief,
-        required=bool(a.get("required", True)), due=due, max_attempts=attempts,
-        requirements=dict(requirements), rubric=rubric,
+        required=bool(a.get("required", True)), due=due, due_at=due_at, cutoff_at=cutoff_at, max_attempts=attempts,
+        requirements=dict(requirements), rubric=rubric, briefs=briefs, printed=bool(a.get("printed", False)),
     )
 
 
@@ -272,6 +316,17 @@ def _folder_hash(folder: Path) -> str:
         h.update(str(path.relative_to(folder)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def refuse_symlinks(folder: Path) -> None:
+    """A symbolic link anywhere in a course folder (or the folder itself) is refused: it could point out of it."""
+    if folder.is_symlink():
+        raise CourseFileError(folder, None, "the course folder is a symbolic link; put the real folder here")
+    for parent, dirs, files in os.walk(folder):  # does not follow links
+        for name in sorted(dirs + files):
+            path = Path(parent) / name
+            if path.is_symlink():
+                raise CourseFileError(path, None, "symbolic links are not allowed in a course folder; copy the file in")
 
 
 def course_folders(root: Path) -> list[Path]:

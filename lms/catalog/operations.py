@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
+from lms.catalog.languages import complete_languages, missing_translations
 from lms.catalog.loader import CourseFileError, CourseSpec, course_folders, load_course
 from lms.catalog.models import (
     Assignment,
@@ -18,11 +19,15 @@ from lms.catalog.models import (
     LessonProgress,
     Module,
 )
-from lms.db import utcnow
+from lms.db import add_once, utcnow
 
 
 class EnrolmentError(ValueError):
     pass
+
+
+class SyncError(ValueError):
+    """The sync cannot start (no courses folder, or nothing in it): nothing was changed."""
 
 
 # --- sync -------------------------------------------------------------------------------------
@@ -35,9 +40,14 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # slug -> {lang: pieces lacking it}, for the languages each course is being translated into
+    missing: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def _requirements_validator():
+    from lms.features import import_feature
+
+    import_feature("lms.lab.profiles")  # the lab's printer profiles are printers a requirement may name
     try:
         from lms.geometry import validate_requirements
     except ImportError:  # the geometry engine is optional for pure catalogue use
@@ -46,11 +56,20 @@ def _requirements_validator():
 
 
 def sync_courses(sess: Session, root: Path) -> SyncReport:
-    """Import every course folder under ``root``. A broken course is reported and left as it was."""
+    """Import every course folder under ``root``. A broken course is reported and left as it was.
+
+    A missing or empty ``root`` raises SyncError: it is a wrong path or an unmounted disk, not an
+    order to archive every course.
+    """
+    if not root.is_dir():
+        raise SyncError(f"the courses folder {root} does not exist; nothing was changed")
+    folders = course_folders(root)
+    if not folders:
+        raise SyncError(f"the courses folder {root} has no course folders; nothing was changed")
     report = SyncReport()
     validator = _requirements_validator()
     seen: set[str] = set()
-    for folder in course_folders(root):
+    for folder in folders:
         try:
             spec = load_course(folder, validator)
         except CourseFileError as exc:
@@ -58,6 +77,8 @@ def sync_courses(sess: Session, root: Path) -> SyncReport:
             seen.add(folder.name)  # a broken course is not archived either
             continue
         seen.add(spec.slug)
+        if missing := missing_translations(spec):
+            report.missing[spec.slug] = missing
         with sess.begin_nested():
             outcome = _apply_course(sess, spec)
         getattr(report, outcome).append(spec.slug)
@@ -71,16 +92,20 @@ def sync_courses(sess: Session, root: Path) -> SyncReport:
 
 def _apply_course(sess: Session, spec: CourseSpec) -> str:
     course = sess.scalar(select(Course).where(Course.slug == spec.slug))
-    if course is not None and course.source_hash == spec.source_hash and not course.archived:
+    # An empty languages list is a row from before content languages were recorded: refresh it.
+    if course is not None and course.source_hash == spec.source_hash and not course.archived and course.languages:
         return "unchanged"
     outcome = "created" if course is None else "updated"
     if course is None:
         course = Course(slug=spec.slug, title={}, summary={}, language=spec.language, hours=spec.hours)
         sess.add(course)
     course.title, course.summary, course.language, course.hours = spec.title, spec.summary, spec.language, spec.hours
+    course.timezone, course.check_lessons = spec.timezone, spec.check_lessons
     course.enrolment, course.enrolment_key = spec.enrolment, spec.enrolment_key
     course.instructor_emails, course.certificate, course.completion = spec.instructors, spec.certificate, spec.completion
+    course.lab = spec.lab
     course.archived, course.source_hash, course.synced_at = False, spec.source_hash, utcnow()
+    course.languages = complete_languages(spec)
     sess.flush()
 
     modules = {m.slug: m for m in sess.scalars(select(Module).where(Module.course_id == course.id))}
@@ -98,6 +123,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
             lesson = lessons.get(lspec.slug) or Lesson(course_id=course.id, slug=lspec.slug)
             lesson.module_id, lesson.title, lesson.source_file = module.id, lspec.title, lspec.file
             lesson.body_md, lesson.position, lesson.archived = lspec.body_md, lesson_pos, False
+            lesson.bodies = lspec.bodies
             sess.add(lesson)
             live_lessons.add(lspec.slug)
             lesson_pos += 1
@@ -105,6 +131,9 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
             a = assignments.get(aspec.slug) or Assignment(course_id=course.id, slug=aspec.slug)
             a.module_id, a.title, a.brief_md, a.required = module.id, aspec.title, aspec.brief_md, aspec.required
             a.due, a.max_attempts, a.requirements, a.rubric = aspec.due, aspec.max_attempts, aspec.requirements, aspec.rubric
+            a.due_at, a.cutoff_at = aspec.due_at, aspec.cutoff_at
+            a.briefs = aspec.briefs
+            a.printed = aspec.printed
             a.position, a.archived = assignment_pos, False
             sess.add(a)
             live_assignments.add(aspec.slug)
@@ -136,10 +165,7 @@ def enrol(sess: Session, user: User, course: Course, key: str | None = None, che
 
         if not key or not hmac.compare_digest(key.strip().encode(), (course.enrolment_key or "").encode()):
             raise EnrolmentError("The enrolment key is not right.")
-    enrolment = Enrolment(user_id=user.id, course_id=course.id)
-    sess.add(enrolment)
-    sess.flush()
-    return enrolment
+    return add_once(sess, Enrolment(user_id=user.id, course_id=course.id), lambda: get_enrolment(sess, user, course))
 
 
 def live_lessons(sess: Session, course: Course) -> list[Lesson]:
@@ -164,12 +190,12 @@ def completed_lesson_ids(sess: Session, user: User, course: Course) -> set[int]:
 
 
 def mark_lesson_done(sess: Session, user: User, lesson: Lesson) -> None:
-    exists = sess.scalar(
-        select(LessonProgress.id).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-    )
-    if exists is None:
-        sess.add(LessonProgress(user_id=user.id, lesson_id=lesson.id))
-        sess.flush()
+    def find() -> LessonProgress | None:
+        return sess.scalar(
+            select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id))
+
+    if find() is None:
+        add_once(sess, LessonProgress(user_id=user.id, lesson_id=lesson.id), find)
 
 
 def record_visit(enrolment: Enrolment, lesson: Lesson) -> None:

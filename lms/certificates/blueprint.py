@@ -17,13 +17,15 @@ from lms.assignments.models import Completion
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang
 from lms.catalog.models import Course
+from lms.certificates import codes, publishing
 from lms.certificates import operations as ops
 from lms.certificates import tasks  # noqa: F401 - registers the print task with Huey
 from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueForm, RevokeForm, VerifyCodeForm,
                                     VerifyUploadForm)
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob
+from lms.web import id_arg, page_arg
 from lms.extensions import csrf
-from lms.storage_app import get_storage
+from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
 
 bp = Blueprint("certificates", __name__)
@@ -72,7 +74,7 @@ def _send_stored(sha: str, mimetype: str, download_name: str):
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name,
                          conditional=True, etag=sha, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return offload_to_proxy(response, sha)
 
 
 # --- learners ----------------------------------------------------------------------------------
@@ -129,7 +131,7 @@ def verify_index():
         return limited
     code_form = VerifyCodeForm(request.args)
     if request.method == "GET" and "code" in request.args and code_form.validate():
-        return redirect(url_for("certificates.verify", code=code_form.code.data.strip()), 303)
+        return redirect(url_for("certificates.verify", code=codes.canonical(code_form.code.data)), 303)
     limit_kb = int(current_app.config.get("LMS_CERT_VERIFY_MAX_KB", 5120))
     request.max_content_length = limit_kb * 1024 + 16 * 1024
     status, result = 200, None
@@ -148,18 +150,18 @@ def verify_index():
         status = 413
     return _public(current_app.make_response((render_template(
         "certificates/verify_index.html", code_form=code_form, upload_form=upload_form, result=result,
-        limit_kb=limit_kb), status)))
+        limit_kb=limit_kb, signer=publishing.signer_summary()), status)))
 
 
 def _check_upload(upload, limit: int):  # noqa: ANN001
-    digest, size = hashlib.sha256(), 0
+    blob = bytearray()
     while chunk := upload.stream.read(1 << 16):
-        size += len(chunk)
-        if size > limit:
+        blob += chunk
+        if len(blob) > limit:
             return "too-large"
-        digest.update(chunk)
-    cert = ops.find_by_sha256(db.session(), digest.hexdigest())
-    return {"genuine": cert is not None, "sha256": digest.hexdigest(),
+    digest = hashlib.sha256(blob).hexdigest()
+    cert = ops.find_by_sha256(db.session(), digest)
+    return {"genuine": cert is not None, "sha256": digest, "signature": publishing.check_signature(bytes(blob)),
             "record": ops.public_record(cert) if cert else None}
 
 
@@ -177,7 +179,9 @@ def verify(code: str):
     record = ops.public_record(cert)
     if _wants_json():
         return _public(jsonify(record))
-    return _public(current_app.make_response(render_template("certificates/verify.html", c=record)))
+    return _public(current_app.make_response(render_template("certificates/verify.html", c=record,
+                                                             credential=bool(cert.credential_jwt),
+                                                             signer=publishing.signer_summary())))
 
 
 # --- instructors -------------------------------------------------------------------------------
@@ -209,12 +213,12 @@ def _admin_page(print_form: PrintForm | None = None, status: int = 200):
     filters = FilterForm(request.args)
     filters.course.choices = choices
     query = select(Certificate)
-    course_id = request.args.get("course", type=int)
+    course_id = id_arg("course")
     if course_id:
         query = query.where(Certificate.course_id == course_id)
     if request.args.get("status") in STATUSES:
         query = query.where(Certificate.status == request.args["status"])
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     size = current_app.config["LMS_PAGE_SIZE"]
     total = sess.scalar(select(func.count()).select_from(query.subquery()))
     rows = sess.scalars(query.order_by(Certificate.id.desc()).offset((page - 1) * size).limit(size)).all()
@@ -270,7 +274,7 @@ def admin_approve_all():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    course = sess.get(Course, request.form.get("course", type=int) or 0)
+    course = sess.get(Course, id_arg("course", request.form) or 0)
     due = ops.count_due(sess, course)
     if due > ops.BACKGROUND_ISSUE_THRESHOLD:  # seconds of rendering: not inside a page request
         tasks.issue_due_task(course.id if course else None, current_user.id)
@@ -387,3 +391,6 @@ def print_download(job_id: int):
         abort(404)
     mimetype = "application/pdf" if job.output == "pdf" else "application/zip"
     return _send_stored(job.result_sha256, mimetype, f"certificates-{job.id}.{job.output}")
+
+
+from lms.certificates import public_keys  # noqa: E402,F401 - its routes join this blueprint

@@ -1,10 +1,7 @@
 """Instructor pages: courses taught, learners and progress, CSV export, cohort import."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,6 +13,8 @@ from lms.catalog.cohort import import_people
 from lms.catalog.forms import CohortImportForm
 from lms.catalog.models import Course
 from lms.catalog.blueprint import lang
+from lms.teach.export import csv_response
+from lms.urls import absolute_url
 
 bp = Blueprint("teach", __name__)
 MAX_CSV_BYTES = 1_000_000
@@ -64,15 +63,10 @@ def course_progress(slug: str):
 def progress_csv(slug: str):
     course = load_taught_course(slug)
     rows, total, extra = progress_rows(course)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["name", "email", "enrolled_at", "lessons_done", "lessons_total", "percent", *extra])
-    for r in rows:
-        writer.writerow([r["user"].name, r["user"].email, r["enrolment"].created_at.date().isoformat(), r["done"], total,
-                         r["percent"], *[r["extra"].get(k, "") for k in extra]])
-    # A BOM so that spreadsheet programs read the Cyrillic names as UTF-8.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={course.slug}-progress.csv"})
+    header = ["name", "email", "enrolled_at", "lessons_done", "lessons_total", "percent", *extra]
+    lines = ([r["user"].name, r["user"].email, r["enrolment"].created_at.date().isoformat(), r["done"], total,
+              r["percent"], *[r["extra"].get(k, "") for k in extra]] for r in rows)
+    return csv_response(f"{course.slug}-progress.csv", header, lines)
 
 
 @bp.route("/teach/<slug>/import", methods=["POST"])
@@ -94,8 +88,7 @@ def import_cohort(slug: str):
                 if report.errors:
                     form.csv_file.errors.extend(report.errors)
                 else:
-                    links = {u.email: url_for("accounts.reset_password", token=make_reset_token(u, invite=True),
-                                         _external=True)
+                    links = {u.email: absolute_url("accounts.reset_password", token=make_reset_token(u, invite=True))
                              for u in report.created}
                     flash(_("%(n)d learners enrolled, %(c)d new accounts created.", n=report.enrolled, c=len(report.created)),
                           "success")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -74,6 +75,80 @@ def test_wrong_content_under_a_model_extension(app, auth, learner, name, data, e
     assert r.status_code in (400, 415)
     assert expected in r.get_data(as_text=True)
     assert submission_count(app) == 0
+    assert not stored_files(app)  # issue 10 item 8: a refused upload leaves nothing on disk
+
+
+def unreferenced_files(app) -> list:
+    """Stored files that no submission row points to (model, thumbnails, viewer mesh, repaired copy)."""
+    with app.app_context():
+        referenced = set()
+        for s in db.session().scalars(select(Submission)):
+            referenced |= {s.file_sha256, s.thumbnail_sha256, s.thumbnail_small_sha256, s.viewer_sha256, s.repaired_sha256}
+    return [p for p in stored_files(app) if p.name not in referenced]
+
+
+def test_refusals_keep_nothing_of_the_file(app, client, auth, learner):
+    """Every refusal of the upload path (type, format, size, empty) leaves nothing, while accepted files stay."""
+    from lms.catalog.models import Assignment
+
+    assert upload(auth, cube_stl(10), "kept.stl").status_code == 303
+    kept = stored_files(app)
+    with app.app_context():
+        a = db.session().scalar(select(Assignment).where(Assignment.slug == "cube"))
+        a.requirements = {**a.requirements, "formats": ["3mf"]}
+        db.session().commit()
+    refused = [(cube_stl(11), "other.stl", 415), (b"\x89PNG\r\n\x1a\n" + b"\0" * 500, "photo.3mf", 415),
+               (b"", "empty.3mf", 400)]
+    for data, name, status in refused:
+        assert upload(auth, data, name).status_code == status, name
+    assert sorted(stored_files(app)) == sorted(kept) and not unreferenced_files(app)
+    assert not list((Path(app.config["LMS_STORAGE_PATH"]) / "tmp").glob("*"))
+
+
+def test_uploads_beyond_the_attempt_limit_race_and_keep_nothing(app, users, synced, tasks_running):
+    """Six different models sent at once by one learner with two attempts left: the losers leave no file."""
+    import requests
+
+    from lms.catalog.models import Assignment
+
+    with app.app_context():
+        a = db.session().scalar(select(Assignment).where(Assignment.slug == "cube"))
+        a.max_attempts = 2
+        db.session().commit()
+    users.create("racer@example.org", "Racer")
+    app.config["SERVER_NAME"] = None
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    web = requests.Session()
+    token = lambda path: _token(web.get(base + path).text)  # noqa: E731
+    web.post(base + "/login", data={"email": "racer@example.org", "password": "correct horse battery",
+                                    "csrf_token": token("/login")})
+    assert web.post(base + f"/courses/{COURSE}/enrol", data={"csrf_token": token("/courses/")}).ok
+    form_token = token(ASSIGNMENT_URL)
+    barrier, codes = threading.Barrier(6), []
+
+    def one(k):
+        barrier.wait()
+        r = web.post(base + ASSIGNMENT_URL, data={"csrf_token": form_token},
+                     files={"model": (f"m{k}.stl", cube_stl(12 + k))}, allow_redirects=False)
+        codes.append(r.status_code)
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    server.shutdown()
+    assert sorted(codes) == [303, 303, 409, 409, 409, 409], codes
+    assert submission_count(app) == 2
+    assert not unreferenced_files(app)
+
+
+def _token(page: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
 def test_format_not_allowed_by_the_assignment(app, auth, learner):
@@ -85,6 +160,7 @@ def test_format_not_allowed_by_the_assignment(app, auth, learner):
         db.session().commit()
     r = upload(auth, cube_stl(10), "cube.stl")
     assert r.status_code == 415 and "STL files are not accepted here" in r.get_data(as_text=True)
+    assert not stored_files(app)
 
 
 def test_truncated_stl_fails_with_a_reason(app, client, auth, learner):

@@ -1,0 +1,192 @@
+"""Issue 10, accounts: what an attacker tried against logins, sessions, registration and mailed links."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.conftest import DEMO_PASSWORD, csrf_token
+from tests.hostile.smtp import inbox, path_of  # noqa: F401 - the fixture
+
+BASE = "https://lms.fablab.kg"
+EVIL = "http://evil.example"
+
+
+def evil_token(client, path: str) -> str:
+    """A CSRF token for a visit made with the attacker's Host header (its cookie is bound to that host)."""
+    from tests.conftest import _CSRF
+
+    return _CSRF.search(client.get(path, base_url=EVIL).get_data(as_text=True)).group(1)
+
+
+# --- item 13: absolute URLs come from the configured base URL, never from the request ---------------------
+
+
+def test_reset_mail_link_ignores_the_host_header(app, client, users, inbox):
+    users.create("teacher@school.kg")
+    app.config.update(LMS_BASE_URL=BASE, SERVER_NAME=None)
+    r = client.post("/reset", data={"email": "teacher@school.kg", "csrf_token": evil_token(client, "/reset")},
+                    base_url=EVIL)
+    assert r.status_code == 303
+    (link,) = inbox.links_to("teacher@school.kg")
+    assert link.startswith(f"{BASE}/reset/"), link
+    assert client.get(path_of(link)).status_code == 200
+
+
+def test_invitation_links_ignore_the_host_header(app, client, auth, users, synced, inbox):
+    users.create("instructor@fablab.kg", "Instructor", role="instructor")
+    app.config.update(LMS_BASE_URL=BASE, SERVER_NAME=None)
+    client.post("/login", base_url=EVIL, data={"email": "instructor@fablab.kg", "password": DEMO_PASSWORD,
+                                               "csrf_token": evil_token(client, "/login")})
+    cohort = "name,email\nАсанова Гүлнара,gulnara@school.kg\n".encode()
+    r = client.post("/teach/test-course/import", base_url=EVIL, content_type="multipart/form-data",
+                    data={"csv_file": (io.BytesIO(cohort), "cohort.csv"),
+                          "csrf_token": evil_token(client, "/teach/test-course/")})
+    assert r.status_code == 303
+    (link,) = inbox.links_to("gulnara@school.kg")
+    assert link.startswith(f"{BASE}/reset/"), link
+
+
+def test_cli_reset_link_uses_the_base_url(app, runner, users):
+    users.create("cli@school.kg")
+    app.config["LMS_BASE_URL"] = BASE + "/"
+    result = runner.invoke(args=["users", "reset-link", "cli@school.kg"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().startswith(f"{BASE}/reset/")
+
+
+def test_absolute_urls_keep_a_path_in_the_base_url(app):
+    from lms.urls import absolute_url
+
+    app.config["LMS_BASE_URL"] = "https://fablab.example.kg/lms/"
+    with app.test_request_context("/", base_url="http://evil.example"):
+        assert absolute_url("certificates.verify", code="AB12") == "https://fablab.example.kg/lms/verify/AB12"
+
+
+# --- item 1: a burst of failed logins neither stalls the site nor answers 500 ------------------------------
+
+
+@pytest.fixture
+def served(app):
+    """The app behind a real threaded HTTP server on a loopback port."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app.config["SERVER_NAME"] = None
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+class ConnectionsPerThread:
+    """Counts the pool connections each thread holds at once (a request runs on one thread)."""
+
+    def __init__(self, engine):
+        import threading
+        from collections import Counter
+
+        from sqlalchemy import event
+
+        self.held, self.most, self.lock = Counter(), 0, threading.Lock()
+        event.listen(engine, "checkout", self._out)
+        event.listen(engine, "checkin", self._in)
+
+    def _out(self, *_args):
+        import threading
+
+        with self.lock:
+            self.held[threading.get_ident()] += 1
+            self.most = max(self.most, self.held[threading.get_ident()])
+
+    def _in(self, *_args):
+        import threading
+
+        with self.lock:
+            self.held[threading.get_ident()] -= 1
+
+
+def test_fifty_simultaneous_failed_logins_answer_quickly_and_the_site_stays_up(app, users, synced, served):
+    import threading
+    import time
+
+    import requests
+
+    from lms import db
+    from tests.conftest import _CSRF
+
+    users.create("teacher@school.kg", "Teacher")
+    connections = ConnectionsPerThread(db.get_db(app).engine)
+    clients = []
+    for _ in range(50):
+        web = requests.Session()
+        clients.append((web, _CSRF.search(web.get(served + "/login", timeout=30).text).group(1)))
+    barrier, answers, lock = threading.Barrier(51), [], threading.Lock()
+
+    def fail_login(web, token):
+        barrier.wait()
+        start = time.monotonic()
+        try:
+            r = web.post(served + "/login", timeout=60, allow_redirects=False,
+                         data={"email": "teacher@school.kg", "password": "wrong guess", "csrf_token": token})
+            answer = r.status_code
+        except requests.RequestException as exc:
+            answer = repr(exc)
+        with lock:
+            answers.append((answer, time.monotonic() - start))
+
+    threads = [threading.Thread(target=fail_login, args=c) for c in clients]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    time.sleep(0.2)  # the burst is under way
+    catalogue = requests.get(served + "/courses/", timeout=60)
+    for t in threads:
+        t.join(90)
+    assert catalogue.status_code == 200 and "Test course" in catalogue.text
+    assert sorted({a for a, _ in answers}, key=str) == [400], answers
+    assert connections.most == 1, f"a request held {connections.most} database connections at once"
+    slowest = max(seconds for _, seconds in answers)
+    assert slowest < 2, f"the slowest failed login took {slowest:.1f} s"
+
+
+# --- item 14: logout and a password change end every session of the account ----------------------------
+
+
+def _copy_session(app, client):
+    """A second browser holding a copy of ``client``'s session cookie (as a thief would)."""
+    thief = app.test_client()
+    cookie = client.get_cookie("session", domain="lms.test")
+    assert cookie is not None
+    thief.set_cookie("session", cookie.value, domain="lms.test")
+    return thief
+
+
+def test_a_copied_session_cookie_dies_at_logout(app, client, auth, users):
+    users.create("teacher@school.kg", "Teacher")
+    assert auth.login("teacher@school.kg").status_code == 303
+    thief = _copy_session(app, client)
+    assert thief.get("/account").status_code == 200  # the copy works while the owner is logged in
+    assert auth.post("/logout").status_code == 303
+    assert thief.get("/account").status_code == 302  # to the login page
+    # Logging in again starts a new session; the old copy stays dead.
+    assert auth.login("teacher@school.kg").status_code == 303
+    assert thief.get("/account").status_code == 302
+    assert client.get("/account").status_code == 200
+
+
+def test_a_password_reset_ends_the_sessions_of_the_account(app, client, auth, users, runner):
+    users.create("teacher@school.kg", "Teacher")
+    assert auth.login("teacher@school.kg").status_code == 303
+    thief = _copy_session(app, client)
+    link = runner.invoke(args=["users", "reset-link", "teacher@school.kg"]).output.strip()
+    owner = app.test_client()
+    path = "/" + link.split("/", 3)[3]
+    r = owner.post(path, data={"password": "a brand new one", "confirm": "a brand new one",
+                               "csrf_token": csrf_token(owner, path)})
+    assert r.status_code == 303
+    assert thief.get("/account").status_code == 302
+    assert client.get("/account").status_code == 302  # every session, the owner's own browser too
