@@ -155,6 +155,9 @@ def courses_sync(path: Path | None):
     for label in ("created", "updated", "unchanged", "archived"):
         for slug in getattr(report, label):
             click.echo(f"{label}: {slug}")
+    for slug, languages in report.missing.items():
+        for language, pieces in languages.items():
+            click.echo(f"missing {language}: {slug}: {', '.join(pieces)}")
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
     if report.errors:
@@ -212,11 +215,12 @@ def _raise_interrupt(signum, frame):  # noqa: ANN001
 @click.option("--workers", default=2, show_default=True, type=int)
 @with_appcontext
 def worker(workers: int):
-    """Consume background tasks (for LMS_REDIS_URL deployments)."""
+    """Consume background tasks (for LMS_REDIS_URL deployments; `lms serve` starts one on SQLite)."""
     from lms.tasks import huey, load_task_modules
 
     load_task_modules()
-    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    # SIGTERM (a service manager's stop) lets the running checks finish; SIGINT stops at once.
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", graceful_signal="TERM")
     consumer.run()
 
 
@@ -229,6 +233,7 @@ def _register_optional_commands() -> None:
         ("lms.assignments.cli", ("completions", "storage", "assignments")),
         ("lms.certificates.cli", ("certificates",)),
         ("lms.lab.cli", ("printers", "prints")),
+        ("lms.serve", ("serve_command", "deploy_group")),
     ):
         mod = import_feature(module)
         if mod is None:
@@ -237,6 +242,11 @@ def _register_optional_commands() -> None:
             command = getattr(mod, name, None)
             if command is not None:
                 cli.add_command(command)
+    from lms.backup import backup_commands
+    from lms.health import status_command
+
+    for command in (status_command(), *backup_commands()):
+        cli.add_command(command)
 
 
 _register_optional_commands()

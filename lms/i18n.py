@@ -7,7 +7,7 @@ from flask import current_app, request, session
 from flask_login import current_user
 
 TRANSLATIONS_DIR = str(Path(__file__).parent / "translations")
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "ky": "Кыргызча"}
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "ky": "Кыргызча", "tr": "Türkçe"}
 
 
 def select_locale() -> str:

@@ -65,7 +65,7 @@ def test_edited_lesson_updates_in_place(app, runner, courses_dir):
     sync(runner)
     with app.app_context():
         lesson_id = db.session().scalar(select(Lesson.id).where(Lesson.slug == "how-fdm-printers-work"))
-    md = next((courses_dir / OPEN / "lessons").glob("01-*.md"))
+    md = courses_dir / OPEN / "lessons" / "01-how-fdm-printers-work.md"  # the English file (translations sit beside it)
     md.write_text(md.read_text() + "\n\nA new closing paragraph.\n")
     sync(runner)
     with app.app_context():

@@ -1,4 +1,4 @@
-"""The Russian and Kyrgyz catalogues are complete, compile, and are what the app serves.
+"""The Russian, Kyrgyz and Turkish catalogues are complete, compile, and are what the app serves.
 
 The catalogues are compiled here with Babel's API into a temporary folder, so the
 tests check the committed ``.po`` files (``.mo`` files are git-ignored and may be
@@ -19,8 +19,8 @@ from lms import i18n
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "lms" / "translations"
 POT = TRANSLATIONS / "messages.pot"
-LANGUAGES = ("ru", "ky")
-NPLURALS = {"ru": 3, "ky": 2}
+LANGUAGES = ("ru", "ky", "tr")
+NPLURALS = {"ru": 3, "ky": 2, "tr": 2}
 
 # A printf-style conversion: %(name)s, %d, %5.1f, %% ...
 _CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
@@ -114,7 +114,7 @@ def test_no_stale_entries_and_no_obsolete_source(lang):
     assert translated == template
 
 
-@pytest.mark.parametrize("lang, expected", [("ru", "Войти"), ("ky", "Кирүү")])
+@pytest.mark.parametrize("lang, expected", [("ru", "Войти"), ("ky", "Кирүү"), ("tr", "Giriş yap")])
 def test_compiled_catalogue_translates(compiled, lang, expected):
     translations = gettext.translation("messages", str(compiled), languages=[lang])
     assert translations.gettext("Log in") == expected
@@ -130,6 +130,7 @@ def app_config(app_config, compiled):
 @pytest.mark.parametrize("lang, words, absent", [
     ("ky", ["Кирүү", "Сырсөз", "Электрондук почта", "Курстар", "Сырсөздү унуттуңузбу?"], "Войти"),
     ("ru", ["Войти", "Пароль", "Электронная почта", "Курсы", "Забыли пароль?"], "Кирүү"),
+    ("tr", ["Giriş yap", "Şifre", "E-posta", "Kurslar", "Şifrenizi mi unuttunuz?"], "Войти"),
     ("en", ["Log in", "Password", "E-mail", "Courses", "Forgot your password?"], "Войти"),
 ])
 def test_login_page_speaks_the_browser_language(client, lang, words, absent):
@@ -150,7 +151,18 @@ def test_weighted_accept_language_picks_kyrgyz(client):
     assert "Кирүү" in page
 
 
+def test_switcher_offers_turkish_and_the_choice_sticks(client):
+    page = client.get("/login", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert re.search(r'<button[^>]*value="tr"[^>]*lang="tr"[^>]*>Türkçe</button>', page), "no Türkçe button"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/language", data={"csrf_token": token, "lang": "tr", "next": "/login"})
+    assert response.status_code == 303
+    page = client.get("/login", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert '<html lang="tr"' in page
+    assert "Şifrenizi mi unuttunuz?" in page and "Войти" not in page
 
+
+# Cyrillic catalogues only: in Turkish every word is Latin, so this check cannot tell.
 @pytest.mark.parametrize("lang", ["ru", "ky"])
 @pytest.mark.parametrize("size", [(212, 100, 20), (100, 212, 20), (100, 100, 240), (240, 100, 20)],
                          ids=["wide", "deep", "tall", "turned"])

@@ -4,27 +4,30 @@ from __future__ import annotations
 import gzip
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 
-from lms import completion, db
+from lms import completion, db, geometry
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
 from lms.assignments import export, mailing, queries
-from lms.assignments.describe import describe_requirements, translate_result
+from lms.assignments.describe import describe_finding, describe_requirements, translate_result
 from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
 from lms.assignments.models import Completion, Grade, Notification, Submission
 from lms.catalog import operations as catalog
+from lms.catalog import reading
 from lms.catalog.blueprint import lang, load_course
+from lms.catalog.languages import pick, rubric_in
 from lms.catalog.deadlines import course_zone, to_utc
 from lms.catalog.markdown import render_markdown
-from lms.catalog.models import Assignment, Course
+from lms.catalog.models import Assignment, Course, localized
 from lms.db import utcnow
-from lms.storage_app import get_storage
+from lms.geometry.viewer import read_package
+from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
 from lms.web import page_arg
 
@@ -123,9 +126,13 @@ def assignment_page(slug: str, assignment_slug: str):
         if _wants_json():
             return {"errors": form.model.errors or form.errors}, status
     attempts = queries.attempts_of(sess, assignment.id, current_user.id)
+    order = reading.reading_order(course, lang())
+    brief, shown = pick({course.language: assignment.brief_md, **(assignment.briefs or {})}, *order)
     return render_template(
-        "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts, lang=lang(),
-        brief_html=render_markdown(assignment.brief_md), requirements=describe_requirements(assignment.requirements),
+        "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts, lang=shown,
+        content_lang=shown, notice=reading.notice(course, order[0], shown, lang()),
+        rubric=rubric_in(assignment.rubric or [], *order),
+        brief_html=render_markdown(brief), requirements=describe_requirements(assignment.requirements),
         blocked=ops.can_submit(sess, current_user, assignment) if enrolment else None,
         deadline=ops.deadline_for(sess, current_user, assignment), extension=ops.extension_for(sess, current_user, assignment),
         max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024, today=date.today(),
@@ -138,6 +145,7 @@ def submission_json(sub: Submission, assignment: Assignment | None = None) -> di
         report = dict(report)
         for key in ("checks", "requirements"):
             report[key] = [dict(item, message=translate_result(item)) for item in report.get(key, [])]
+        report["findings"] = [describe_finding(f) for f in report.get("findings") or geometry.assemble_findings(report)]
     data = {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
             "error": translate_result(sub.error_item) if sub.error else None,
             "report": report, "decision": sub.decision, "score": sub.score, "note": sub.note or ""}
@@ -148,9 +156,19 @@ def submission_json(sub: Submission, assignment: Assignment | None = None) -> di
     return {**data, **lab_json(sub)}
 
 
+def lesson_links(course: Course) -> dict[str, dict]:
+    """For the report: {topic: {url, title}} of the lessons that teach each check."""
+    return {topic: {"url": url_for("catalog.lesson_page", slug=course.slug, lesson_slug=lesson.slug),
+                    "title": localized(lesson.title, lang(), course.language)}
+            for topic, lesson in queries.check_lessons(db.session(), course).items()}
+
+
 def _rubric_of(assignment: Assignment) -> list[dict]:
     """The assignment's rubric, or the one-line rubric that grading uses when it has none."""
-    return assignment.rubric or [{"criterion": _("Overall"), "points": 100}]
+    if not assignment.rubric:
+        return [{"criterion": _("Overall"), "points": 100}]
+    own = db.session().get(Course, assignment.course_id).language
+    return rubric_in(assignment.rubric, lang(), own)
 
 
 def lab_json(sub: Submission) -> dict:
@@ -191,7 +209,8 @@ def submission_page(submission_id: int):
                 and ops.can_submit(sess, current_user, assignment) is None)
     return render_template("assignments/submission.html", sub=sub, assignment=assignment, course=course, grades=grades,
                            others=others, learner=sess.get(User, sub.user_id), lang=lang(), translate=translate_result,
-                           data=data, teaches=catalog.instructs(sess, current_user, course), note_html=render_markdown(sub.note) if sub.note else "",
+                           data=data, teaches=catalog.instructs(sess, current_user, course),
+                           note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course),
                            upload_form=UploadForm() if resubmit else None,
                            max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024)
 
@@ -208,6 +227,7 @@ def _send_stored(sha: str | None, mimetype: str, download_name: str | None = Non
     else:
         response = send_file(path, mimetype=mimetype, as_attachment=download_name is not None,
                              download_name=download_name, max_age=3600, conditional=True, etag=sha)
+        response = offload_to_proxy(response, sha)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -238,12 +258,46 @@ def thumbnail(submission_id: int):
 @bp.route("/submissions/<int:submission_id>/viewer.json")
 @login_required
 def viewer_data(submission_id: int):
+    """The viewer's meta (bounds, problems, levels of detail with their URLs); older submissions: the whole JSON."""
     sub, _a, _c = load_submission(submission_id)
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        return _send_stored(sub.viewer_sha256, "application/json", gzipped=True)
-    if not sub.viewer_sha256:
+    if not sub.viewer_sha256 or not get_storage().exists(sub.viewer_sha256):
         abort(404)
-    return Response(gzip.decompress(get_storage().path(sub.viewer_sha256).read_bytes()), mimetype="application/json")
+    blob = get_storage().path(sub.viewer_sha256).read_bytes()
+    package = read_package(blob)
+    if package is not None:
+        meta, _levels = package
+        for number, level in enumerate(meta["levels"]):
+            level["url"] = url_for("assignments.viewer_mesh", submission_id=sub.id, level=number)
+        response = jsonify(meta)
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(blob, mimetype="application/json")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(blob), mimetype="application/json")
+    response.vary.add("Accept-Encoding")  # both answers, so that a cache keeps them apart
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/submissions/<int:submission_id>/mesh-<int:level>.bin")
+@login_required
+def viewer_mesh(submission_id: int, level: int):
+    """One level of detail in the compact binary form, sent as stored (gzip)."""
+    sub, _a, _c = load_submission(submission_id)
+    package = read_package(get_storage().path(sub.viewer_sha256).read_bytes()) if sub.viewer_sha256 else None
+    if package is None or level >= len(package[0]["levels"]):
+        abort(404)
+    meta, levels = package
+    entry = meta["levels"][level]
+    body = levels[entry["offset"]:entry["offset"] + entry["length"]]
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(body, mimetype="application/octet-stream")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(body), mimetype="application/octet-stream")
+    response.vary.add("Accept-Encoding")
+    response.headers["Cache-Control"] = "private, max-age=86400"  # a submission's mesh never changes
+    return response
 
 
 # --- instructors -------------------------------------------------------------------------------
@@ -325,7 +379,7 @@ def grade(submission_id: int):
     return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,
                            rubric=rubric, grades=grades, others=others, learner=sess.get(User, sub.user_id), lang=lang(),
                            translate=translate_result, data=submission_json(sub, assignment),
-                           note_html=render_markdown(sub.note) if sub.note else ""), status
+                           note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course)), status
 
 
 @bp.route("/teach/submissions/<int:submission_id>/compare/<int:other_id>")

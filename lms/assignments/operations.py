@@ -122,7 +122,7 @@ def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: A
 def _accepted_format(assignment: Assignment, staged: Staged, display_name: str) -> str:
     if staged.size == 0:
         raise SubmissionError(N_("The file is empty."))
-    fmt = geometry.detect_format(staged.head, display_name)
+    fmt = geometry.detect_format(staged.head, display_name, size=staged.size)
     allowed = [f.lower() for f in assignment.requirements.get("formats") or geometry.FORMATS]
     if fmt is None:
         raise SubmissionError(N_("This file is not a 3D model we can read. Upload %(formats)s."), 415,
@@ -171,7 +171,7 @@ def store_check_result(sess: Session, storage: LocalStorage, submission: Submiss
     submission.checks_passed = bool(artifacts.report["ok"])
     submission.thumbnail_sha256 = storage.put_bytes(artifacts.thumbnail)
     submission.thumbnail_small_sha256 = storage.put_bytes(artifacts.thumbnail_small)
-    submission.viewer_sha256 = storage.put_bytes(artifacts.viewer_json_gz)
+    submission.viewer_sha256 = storage.put_bytes(artifacts.viewer_package)
     submission.repaired_sha256 = storage.put_bytes(artifacts.repaired_stl) if artifacts.repaired_stl else None
     submission.state, submission.error = "checked", None
     submission.checked_at = submission.updated_at = utcnow()

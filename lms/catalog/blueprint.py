@@ -13,7 +13,9 @@ from werkzeug.security import safe_join
 
 from lms import completion, db
 from lms.catalog import operations as ops
+from lms.catalog import reading
 from lms.catalog.forms import EnrolForm
+from lms.catalog.languages import pick
 from lms.catalog.markdown import render_markdown
 from lms.catalog.models import Assignment, Course, Enrolment, Lesson, Module
 
@@ -72,10 +74,12 @@ def course_page(slug: str):
     assignments = list(sess.scalars(select(Assignment).where(Assignment.course_id == course.id, Assignment.archived.is_(False)).order_by(Assignment.position)))
     done = ops.completed_lesson_ids(sess, current_user, course) if enrolment else set()
     progress = ops.Progress(sum(1 for x in lessons if x.id in done), len(lessons))
+    order = reading.reading_order(course, lang())
+    shown = reading.shown_language(course, order)
     return render_template(
         "catalog/course.html", course=course, modules=modules, lessons=lessons, assignments=assignments,
-        enrolment=enrolment, done=done, progress=progress, form=EnrolForm(), lang=lang(),
-        summary_html=render_markdown(course.summary_in(lang())),
+        enrolment=enrolment, done=done, progress=progress, form=EnrolForm(), lang=shown, content_lang=shown,
+        summary_html=render_markdown(course.summary_in(shown)), notice=reading.notice(course, order[0], shown, lang()),
     )
 
 
@@ -117,9 +121,12 @@ def lesson_page(slug: str, lesson_slug: str):
     lessons = ops.live_lessons(sess, course)
     index = next(i for i, x in enumerate(lessons) if x.id == lesson.id)
     done = ops.completed_lesson_ids(sess, current_user, course)
+    order = reading.reading_order(course, lang())
+    body, shown = pick({course.language: lesson.body_md, **(lesson.bodies or {})}, *order)
     return render_template(
-        "catalog/lesson.html", course=course, lesson=lesson, lessons=lessons, done=done, lang=lang(),
-        body_html=render_markdown(lesson.body_md, asset_base_for(course)),
+        "catalog/lesson.html", course=course, lesson=lesson, lessons=lessons, done=done, lang=shown,
+        content_lang=shown, notice=reading.notice(course, order[0], shown, lang()),
+        body_html=render_markdown(body, asset_base_for(course)),
         prev_lesson=lessons[index - 1] if index > 0 else None,
         next_lesson=lessons[index + 1] if index + 1 < len(lessons) else None,
     )

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from lms.catalog.course_yaml import LineMap as _Map
 from lms.catalog.course_yaml import MAX_YAML_BYTES, YamlLimitError, parse_course_yaml
+from lms.catalog.languages import LANGUAGES, VariantError, in_language, read_variants, text_map
 from lms.catalog.deadlines import course_zone, to_utc
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGS = ("en", "ru", "ky")
+LANGS = LANGUAGES
 MAX_LESSON_BYTES = 1_000_000
 
 
@@ -33,6 +34,7 @@ class LessonSpec:
     title: dict
     file: str
     body_md: str
+    bodies: dict = field(default_factory=dict)  # translations beside the file: {lang: markdown}
 
 
 @dataclass
@@ -47,6 +49,7 @@ class AssignmentSpec:
     max_attempts: int | None
     requirements: dict
     rubric: list
+    briefs: dict = field(default_factory=dict)  # the brief in every language given: {lang: markdown}
     printed: bool = False
 
 
@@ -67,6 +70,7 @@ class CourseSpec:
     language: str
     hours: float
     timezone: str
+    check_lessons: dict
     enrolment: str
     enrolment_key: str | None
     instructors: list[str]
@@ -147,7 +151,7 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     top = r.mapping(
         data,
         {"slug", "title", "summary", "language", "hours", "enrolment", "enrolment_key", "instructors",
-         "certificate", "completion", "lab", "modules", "timezone"},
+         "certificate", "completion", "lab", "modules", "timezone", "check_lessons"},
         {"slug", "title", "language", "hours", "modules"},
         "course",
     )
@@ -211,14 +215,19 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
                 body = target.read_text("utf-8")
             except UnicodeDecodeError:
                 r.fail(les, "file", "lesson file is not UTF-8 text")
-            module.lessons.append(LessonSpec(lslug, _localize(r.text(les, "title", "lesson"), language), les["file"], body))
+            try:
+                bodies = read_variants(folder, les["file"], language, MAX_LESSON_BYTES)
+            except VariantError as exc:
+                r.fail(les, "file", str(exc))
+            module.lessons.append(LessonSpec(lslug, _localize(r.text(les, "title", "lesson"), language), les["file"], body, bodies))
         for anode in m.get("assignments") or []:
             module.assignments.append(_assignment(r, anode, assignment_slugs, language, validate_requirements, zone))
         modules.append(module)
     return CourseSpec(
         slug=slug, folder=folder, title=_localize(r.text(top, "title", "course"), language),
         summary=_localize(r.text(top, "summary", "course"), language) if "summary" in top else {},
-        language=language, hours=float(hours), timezone=zone.key, enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
+        language=language, hours=float(hours), timezone=zone.key, check_lessons=_check_lessons(r, top, lesson_slugs),
+        enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
         instructors=[e.strip().lower() for e in instructors],
         certificate={"template": certificate.get("template", "default"), "issuing": certificate.get("issuing", "automatic")},
         completion={"lessons": completion.get("lessons", "all"), "assignments": completion.get("assignments", "required"),
@@ -226,6 +235,21 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
         modules=modules, source_hash=_folder_hash(folder),
         lab={"gcode_download": bool(lab.get("gcode_download", False)), "self_service": bool(lab.get("self_service", False))},
     )
+
+
+def _check_lessons(r: _Reader, top, lesson_slugs: set[str]) -> dict:  # noqa: ANN001
+    """``check_lessons: {closed: lesson-slug, ...}``: the lesson a failing model check links to."""
+    from lms.geometry.findings import ADVICE
+
+    value = top.get("check_lessons") or {}
+    if not isinstance(value, dict):
+        r.fail(top, "check_lessons", "check_lessons must map a check to a lesson slug")
+    for topic, slug in value.items():
+        if topic not in ADVICE:
+            r.fail(top, "check_lessons", f"unknown check {topic!r}; known: {', '.join(sorted(ADVICE))}")
+        if slug not in lesson_slugs:
+            r.fail(top, "check_lessons", f"check_lessons names no lesson {slug!r} of this course")
+    return dict(value)
 
 
 def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:  # noqa: ANN001
@@ -269,14 +293,20 @@ def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requir
         c = r.mapping(item, {"criterion", "points"}, {"criterion", "points"}, "rubric item")
         if not isinstance(c["points"], (int, float)) or c["points"] <= 0:
             r.fail(c, "points", "rubric points must be a positive number")
-        rubric.append({"criterion": str(c["criterion"]), "points": c["points"]})
-    brief = a.get("brief") or ""
-    if not isinstance(brief, str):
-        r.fail(a, "brief", "brief must be Markdown text")
+        criterion = text_map(c["criterion"])
+        if criterion is None:
+            r.fail(c, "criterion", f"criterion must be text or a map of {'/'.join(LANGS)} to text")
+        criterion = in_language(criterion, language)
+        rubric.append({"criterion": criterion.get(language) or next(iter(criterion.values())), "points": c["points"],
+                       **({"translations": criterion} if len(criterion) > 1 or language not in criterion else {})})
+    briefs = in_language(text_map(a["brief"]) or {}, language) if a.get("brief") else {}
+    if a.get("brief") and not briefs:
+        r.fail(a, "brief", f"brief must be Markdown text or a map of {'/'.join(LANGS)} to Markdown")
+    brief = briefs.get(language, "")
     return AssignmentSpec(
         slug=slug, title=_localize(r.text(a, "title", "assignment"), language), brief_md=brief,
         required=bool(a.get("required", True)), due=due, due_at=due_at, cutoff_at=cutoff_at, max_attempts=attempts,
-        requirements=dict(requirements), rubric=rubric, printed=bool(a.get("printed", False)),
+        requirements=dict(requirements), rubric=rubric, briefs=briefs, printed=bool(a.get("printed", False)),
     )
 
 

@@ -32,9 +32,11 @@ class Course(Base):
     instructor_emails: Mapped[list] = mapped_column(default=list)
     certificate: Mapped[dict] = mapped_column(default=dict)
     completion: Mapped[dict] = mapped_column(default=dict)
+    check_lessons: Mapped[dict | None]  # model-check topic -> slug of the lesson that teaches it
     lab: Mapped[dict] = mapped_column(default=dict)  # {gcode_download, self_service}: the lab loop's options
     archived: Mapped[bool] = mapped_column(default=False)
     source_hash: Mapped[str | None] = mapped_column(String(64))
+    languages: Mapped[list] = mapped_column(default=list)  # complete in these, its own language first
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     modules: Mapped[list["Module"]] = relationship(back_populates="course", order_by="Module.position")
@@ -81,6 +83,7 @@ class Lesson(Base):
     title: Mapped[dict]
     source_file: Mapped[str] = mapped_column(String(300))
     body_md: Mapped[str] = mapped_column(Text)
+    bodies: Mapped[dict] = mapped_column(default=dict)  # translations of body_md: {lang: markdown}
     position: Mapped[int]
     archived: Mapped[bool] = mapped_column(default=False)
 
@@ -97,6 +100,7 @@ class Assignment(Base):
     slug: Mapped[str] = mapped_column(String(100))
     title: Mapped[dict]
     brief_md: Mapped[str] = mapped_column(Text, default="")
+    briefs: Mapped[dict] = mapped_column(default=dict)  # the brief in every language given: {lang: markdown}
     required: Mapped[bool] = mapped_column(default=True)
     due: Mapped[date | None]
     due_at: Mapped[datetime | None]  # UTC: the end of the due day (or the due time) in the course's time zone

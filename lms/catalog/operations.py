@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
+from lms.catalog.languages import complete_languages, missing_translations
 from lms.catalog.loader import CourseFileError, CourseSpec, course_folders, load_course
 from lms.catalog.models import (
     Assignment,
@@ -39,6 +40,8 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # slug -> {lang: pieces lacking it}, for the languages each course is being translated into
+    missing: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def _requirements_validator():
@@ -74,6 +77,8 @@ def sync_courses(sess: Session, root: Path) -> SyncReport:
             seen.add(folder.name)  # a broken course is not archived either
             continue
         seen.add(spec.slug)
+        if missing := missing_translations(spec):
+            report.missing[spec.slug] = missing
         with sess.begin_nested():
             outcome = _apply_course(sess, spec)
         getattr(report, outcome).append(spec.slug)
@@ -87,18 +92,20 @@ def sync_courses(sess: Session, root: Path) -> SyncReport:
 
 def _apply_course(sess: Session, spec: CourseSpec) -> str:
     course = sess.scalar(select(Course).where(Course.slug == spec.slug))
-    if course is not None and course.source_hash == spec.source_hash and not course.archived:
+    # An empty languages list is a row from before content languages were recorded: refresh it.
+    if course is not None and course.source_hash == spec.source_hash and not course.archived and course.languages:
         return "unchanged"
     outcome = "created" if course is None else "updated"
     if course is None:
         course = Course(slug=spec.slug, title={}, summary={}, language=spec.language, hours=spec.hours)
         sess.add(course)
     course.title, course.summary, course.language, course.hours = spec.title, spec.summary, spec.language, spec.hours
-    course.timezone = spec.timezone
+    course.timezone, course.check_lessons = spec.timezone, spec.check_lessons
     course.enrolment, course.enrolment_key = spec.enrolment, spec.enrolment_key
     course.instructor_emails, course.certificate, course.completion = spec.instructors, spec.certificate, spec.completion
     course.lab = spec.lab
     course.archived, course.source_hash, course.synced_at = False, spec.source_hash, utcnow()
+    course.languages = complete_languages(spec)
     sess.flush()
 
     modules = {m.slug: m for m in sess.scalars(select(Module).where(Module.course_id == course.id))}
@@ -116,6 +123,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
             lesson = lessons.get(lspec.slug) or Lesson(course_id=course.id, slug=lspec.slug)
             lesson.module_id, lesson.title, lesson.source_file = module.id, lspec.title, lspec.file
             lesson.body_md, lesson.position, lesson.archived = lspec.body_md, lesson_pos, False
+            lesson.bodies = lspec.bodies
             sess.add(lesson)
             live_lessons.add(lspec.slug)
             lesson_pos += 1
@@ -124,6 +132,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
             a.module_id, a.title, a.brief_md, a.required = module.id, aspec.title, aspec.brief_md, aspec.required
             a.due, a.max_attempts, a.requirements, a.rubric = aspec.due, aspec.max_attempts, aspec.requirements, aspec.rubric
             a.due_at, a.cutoff_at = aspec.due_at, aspec.cutoff_at
+            a.briefs = aspec.briefs
             a.printed = aspec.printed
             a.position, a.archived = assignment_pos, False
             sess.add(a)

@@ -9,7 +9,6 @@ import io
 import logging
 import os
 import re
-import secrets
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -26,6 +25,8 @@ from lms import db
 from lms.accounts.models import User
 from lms.assignments.models import Completion
 from lms.catalog.models import Course, Enrolment
+from lms.certificates import codes, publishing
+from lms.certificates.serials import allocate_serials, serial_prefix  # noqa: F401 - the verbs callers use
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob, SerialCounter, VerifyRateLimit
 from lms.certificates.pdf import LANGUAGES, CertificateData, CertificateRenderer, CertificateTemplateError, merge_pdfs
 from lms.completion import completion_recorded
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 ISSUING = ("automatic", "approved")
 DEFAULT_SIGNATORIES = [{"name": "", "title": "Director"}, {"name": "", "title": "Course instructor"}]
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-_CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class CertificateError(ValueError):
@@ -49,10 +49,6 @@ class CertificateError(ValueError):
 
 
 # --- settings ----------------------------------------------------------------------------------
-
-
-def serial_prefix() -> str:
-    return str(current_app.config.get("LMS_CERT_SERIAL_PREFIX", "LAB"))
 
 
 def verify_url(code: str) -> str:
@@ -77,14 +73,17 @@ def renderer_for(template: str) -> CertificateRenderer:
         raise CertificateError("The certificate template name %(name)s is not valid.", name=template)
     path = Path(current_app.config["LMS_CERTIFICATE_TEMPLATES_PATH"]) / template
     cache = current_app.extensions.setdefault("lms_cert_renderers", {})
-    renderer = cache.get(str(path))
+    material = publishing.signing_material()  # a new key (keygen) makes new renderers
+    key = (str(path), material.fingerprint() if material else None)
+    renderer = cache.get(key)
     if renderer is None:
         try:
-            renderer = CertificateRenderer(path, workers=render_workers(current_app.config), keep_workers=False)
+            renderer = CertificateRenderer(path, workers=render_workers(current_app.config), keep_workers=False,
+                                           signing=material)
         except CertificateTemplateError as exc:
             raise CertificateError("The certificate template %(name)s cannot be used: %(error)s",
                                    name=template, error=str(exc)) from exc
-        cache[str(path)] = renderer
+        cache[key] = renderer
     return renderer
 
 
@@ -95,46 +94,12 @@ def render_workers(config) -> int:
 
 
 def new_code() -> str:
-    """128 random bits, URL-safe: cannot be guessed or enumerated.
-
-    Never starts with "-" or "_", so that a code pasted into a command line is not read as an option."""
-    while True:
-        code = secrets.token_urlsafe(16)
-        if code[0].isalnum():
-            return code
+    """A code a person can type (see codes.py); never starts with "-", so a pasted code is no CLI option."""
+    return codes.new_code()
 
 
 def _hours(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
-
-
-# --- serial numbers ----------------------------------------------------------------------------
-
-
-def allocate_serials(sess: Session, n: int, year: int, prefix: str | None = None) -> list[str]:
-    """``n`` consecutive serials, e.g. LAB-2026-000042, from the (prefix, year) counter row.
-
-    One atomic ``UPDATE ... SET last = last + n RETURNING last`` in the caller's transaction: the row
-    stays locked until it commits (PostgreSQL row lock, SQLite write lock), so concurrent issuers wait
-    for each other, and a rolled-back issue gives its numbers back. No duplicates, no gaps.
-    """
-    prefix = prefix or serial_prefix()
-    bump = (update(SerialCounter).where(SerialCounter.prefix == prefix, SerialCounter.year == year)
-            .values(last=SerialCounter.last + n).returning(SerialCounter.last)
-            .execution_options(synchronize_session=False))
-    last = None
-    for _attempt in range(3):
-        last = sess.execute(bump).scalar()
-        if last is not None:
-            break
-        try:  # the first serial of this prefix and year: create the row, then bump it
-            with sess.begin_nested():
-                sess.execute(insert(SerialCounter).values(prefix=prefix, year=year, last=0))
-        except IntegrityError:  # created concurrently; the bump now waits for it
-            continue
-    if last is None:  # pragma: no cover - only when the row keeps vanishing
-        raise CertificateError("No serial number could be allocated. Try again.", 503)
-    return [f"{prefix}-{year}-{k:06d}" for k in range(last - n + 1, last + 1)]
 
 
 # --- issuing -----------------------------------------------------------------------------------
@@ -193,6 +158,7 @@ def issue_certificates(sess: Session, completions: Sequence[Completion], *, acto
             template=course_template(course), status="valid", issued_by_id=_actor_id(actor),
             replaces_id=replaces.id if replaces is not None else None)
         rows.append((cert, data))
+    publishing.attach_credentials(sess, rows, courses, verify_url)
 
     by_template: dict[str, list[int]] = {}
     for index, (cert, _data) in enumerate(rows):
@@ -353,9 +319,12 @@ def reissue(sess: Session, cert: Certificate, holder_name: str, actor: User | No
 
 
 def find_by_code(sess: Session, code: str) -> Certificate | None:
-    if not _CODE.match(code or ""):
-        return None
-    return sess.scalar(select(Certificate).where(Certificate.code == code))
+    """The certificate of a typed or scanned code: a legacy token exactly, a new code however it is written."""
+    for candidate in codes.candidates(code):
+        cert = sess.scalar(select(Certificate).where(Certificate.code == candidate))
+        if cert is not None:
+            return cert
+    return None
 
 
 def find_by_sha256(sess: Session, sha: str) -> Certificate | None:

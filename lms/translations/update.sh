@@ -7,9 +7,10 @@
 #
 # Steps:
 #   1. extract every marked string (babel.cfg) into messages.pot;
-#   2. merge it into ru and ky (a new language is initialised the same way:
+#   2. merge it into ru, ky and tr (a new language is initialised the same way:
 #      add it to LANGS);
-#   3. compile the .mo files (git-ignored; scripts/setup.sh compiles them too);
+#   3. compile the .mo files (git-ignored; scripts/setup.sh and the package
+#      build, lms/translations/build_hook.py, compile them too);
 #   4. list per language how many messages are untranslated or fuzzy, and which.
 #
 # Then translate the listed messages in lms/translations/<lang>/LC_MESSAGES/
@@ -20,7 +21,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 DIR=lms/translations
 POT=$DIR/messages.pot
-LANGS="ru ky"
+LANGS="ru ky tr"
 STRICT=0
 [ "${1:-}" = "--strict" ] && STRICT=1
 

@@ -1,7 +1,7 @@
 """lab: printers, print jobs, printed-part sign-offs; course lab options, assignment printed flag
 
 Revision ID: 9016205a2dc5
-Revises: 4c8e2a9d1f07
+Revises: 8a41c2e7f0b3
 Create Date: 2026-12-01 23:35:54.190407
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '9016205a2dc5'
-down_revision = '4c8e2a9d1f07'
+down_revision = '8a41c2e7f0b3'
 branch_labels = None
 depends_on = None
 
