@@ -5,6 +5,9 @@
     python bench/bench_certificates.py --naive-sample 1000   # the naive loop over all 1,000 (minutes)
 
 Prints, in one run:
+  * issuing N certificates unsigned (no signing key: the path before issue 17), then -- after
+    ``lms certificates keygen`` -- N more signed (PAdES) with their Open Badges credential embedded,
+    and the ratio of the two (target for the signed run: under 15 s);
   * issuing N certificates with lms.certificates.operations.issue_due (render_many + content-addressed
     store + rows + audit events + commit), beside a naive loop -- every certificate its own renderer and
     WeasyPrint document (render_certificate: template, CSS and fonts loaded each time), run on a sample
@@ -44,6 +47,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--naive-sample", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--no-unsigned", action="store_true", help="skip the unsigned baseline run")
     parser.add_argument("--workers", type=int, default=0,
                         help="LMS_CERT_RENDER_WORKERS (render processes; 0 = the app default, one per CPU)")
     args = parser.parse_args()
@@ -77,7 +81,7 @@ def main() -> None:
         course = s.scalar(select(Course).where(Course.slug == COURSE))
         course.certificate = {**course.certificate, "issuing": "approved"}  # completions stay due until we issue
         people = [User(email=f"p{i:05d}@example.org", name=f"{LAST[i % len(LAST)]} {FIRST[(i * 3) % len(FIRST)]} Үңөөвич")
-                  for i in range(args.n + args.repeat)]
+                  for i in range(args.n * (1 if args.no_unsigned else 2) + args.repeat)]
         s.add_all(people)
         s.flush()
         for i, user in enumerate(people):
@@ -88,10 +92,21 @@ def main() -> None:
         single = [c for c in s.scalars(select(Completion).order_by(Completion.id.desc()).limit(args.repeat))]
         s.commit()
 
-        # 1. Issue N through the operation (the renderer is loaded inside, once).
-        due = [c for c in s.scalars(ops.due_query(course).order_by(Completion.id)) if c not in single][: args.n]
-        issued, t_issue = timed(lambda: (ops.issue_certificates(s, due, action="approve"), s.commit())[0])
-        assert len(issued) == args.n
+        # 1. Issue N through the operation (the renderer is loaded inside, once): unsigned, then signed.
+        def issue_next():
+            due = [c for c in s.scalars(ops.due_query(course).order_by(Completion.id)) if c not in single][: args.n]
+            issued, seconds = timed(lambda: (ops.issue_certificates(s, due, action="approve"), s.commit())[0])
+            assert len(issued) == args.n
+            return issued, seconds
+
+        t_unsigned = None
+        if not args.no_unsigned:
+            t_unsigned = issue_next()[1]
+        from lms.certificates import publishing, signing
+
+        signing.generate(publishing.signing_folder(), "Bench FabLab")
+        issued, t_issue = issue_next()
+        assert issued[0].credential_jwt and signing.check(ops.stored_pdf(issued[0]), publishing.signing_material()).status == "valid"
 
         # 2. The naive loop on a sample: each certificate its own renderer and WeasyPrint document.
         template = Path(app.config["LMS_CERTIFICATE_TEMPLATES_PATH"]) / "default"
@@ -109,7 +124,8 @@ def main() -> None:
         naive_total = sum(sample) if len(sample) >= args.n else naive_each * args.n
 
         # 3. Print the N issued certificates as one PDF.
-        certs = list(s.scalars(select(Certificate).order_by(Certificate.serial)))
+        certs = list(s.scalars(select(Certificate).where(Certificate.id.in_([c.id for c in issued]))
+                               .order_by(Certificate.serial)))
         merged, t_print = timed(ops.print_pdf, certs)
 
         # 4. Issue one (warm renderer).
@@ -134,13 +150,17 @@ def main() -> None:
         downloads.append(time.perf_counter() - start)
 
     ratio = naive_total / t_issue
-    print(f"issue {args.n} (issue_due: render_many + store + rows + commit): {t_issue:7.2f} s"
+    if t_unsigned is not None:
+        print(f"issue {args.n} unsigned (no key; as before):      {t_unsigned:7.2f} s   ({t_unsigned / args.n * 1000:.1f} ms each)")
+    print(f"issue {args.n} signed + credential (issue_due): {t_issue:7.2f} s"
           f"   ({t_issue / args.n * 1000:.1f} ms each)   target < 15 s: {'OK' if t_issue < 15 else 'MISSED'}")
+    if t_unsigned is not None:
+        print(f"ratio signed / unsigned:                {t_issue / t_unsigned:7.2f}x")
     how = (f"measured over all {args.n}: {naive_total:.1f} s" if len(sample) >= args.n
            else f"extrapolated to {args.n}: {naive_total:.1f} s")
     print(f"naive loop, own renderer+document each: {naive_each * 1000:7.1f} ms each (median of {len(sample)}, {how})")
     print(f"ratio naive / issue_due:                {ratio:7.1f}x   target >= 10x: {'OK' if ratio >= 10 else 'MISSED'}")
-    print(f"print {args.n} issued as one PDF (merge): {t_print:7.2f} s   ({len(merged) / 1024 / 1024:.1f} MiB)"
+    print(f"print {len(certs)} issued as one PDF (merge): {t_print:7.2f} s   ({len(merged) / 1024 / 1024:.1f} MiB)"
           f"   target < 5 s: {'OK' if t_print < 5 else 'MISSED'}")
     print(f"issue one certificate (warm):           {statistics.median(one) * 1000:7.1f} ms (median of {len(one)})")
     print(f"download one issued (test client):      {statistics.median(downloads) * 1000:7.1f} ms (median of {len(downloads)})")

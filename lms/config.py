@@ -36,6 +36,9 @@ DEFAULTS: dict[str, object] = {
     "LMS_PAGE_SIZE": 25,
     "LMS_PASSWORD_MIN_LENGTH": 8,
     "LMS_MAX_UPLOAD_MB": 100,
+    "LMS_PROXY_COUNT": 0,  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1)
+    "LMS_HEALTH_MIN_FREE_MB": 512,
+    "LMS_X_ACCEL_PREFIX": None,  # nginx's internal location of the store (deploy/nginx-lms.conf: /_stored)  # /healthz fails below this much free disk under the store
 }
 
 # Keys whose environment value is parsed as JSON (numbers, booleans, lists).

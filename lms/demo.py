@@ -51,7 +51,7 @@ DEMO_COMPLETIONS = [("elena@school.kg", "3d-printing-classroom"), ("nurlan@schoo
 
 
 def _demo_completions(sess: Session, courses: dict[str, Course]) -> list[str]:
-    from lms.assignments.operations import record_completion
+    from lms.completion import record_completion
 
     admin, lines = find_user("admin@fablab.kg"), []
     for email, slug in DEMO_COMPLETIONS:

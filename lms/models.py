@@ -12,3 +12,4 @@ from lms.catalog.models import (  # noqa: F401
 from lms.assignments.models import Completion, Grade, Notification, Submission  # noqa: F401
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob, SerialCounter, VerifyRateLimit  # noqa: F401
 from lms.db import Base  # noqa: F401
+from lms.lab.models import LabJob, Printer, PrintSignoff  # noqa: F401

@@ -43,7 +43,7 @@ def task_app():
 
 #: Modules that define tasks. A consumer must import them all before it reads the queue: a task
 #: enqueued by another process (or before a restart) is only found in this process's registry.
-TASK_MODULES = ("lms.assignments.tasks", "lms.assignments.mailing", "lms.certificates.tasks")
+TASK_MODULES = ("lms.assignments.tasks", "lms.assignments.mailing", "lms.certificates.tasks", "lms.lab.tasks")
 
 
 def load_task_modules() -> None:

@@ -15,8 +15,10 @@ from werkzeug.routing import IntegerConverter
 
 from lms import db
 from lms.i18n import LANGUAGE_NAMES
+from lms.static_files import add_static_route
 
-core = Blueprint("core", __name__, static_folder="static", static_url_path="/static", template_folder="templates")
+core = Blueprint("core", __name__, template_folder="templates")
+add_static_route(core)  # core.static: content-hashed URLs, precompressed files (lms/static_files.py)
 # Only these parts of node_modules are served.
 VENDOR_ALLOWED = ("three/build/", "three/examples/jsm/")
 #: The largest id a database integer column holds; a larger number in a URL names nothing.
@@ -79,10 +81,10 @@ def vendor(filename: str):
 
 @core.route("/healthz")
 def healthz():
-    from sqlalchemy import text
+    from lms.health import health
 
-    db.session().execute(text("SELECT 1"))
-    return {"status": "ok"}
+    result = health(current_app.config, db.session())
+    return result, 200 if result["status"] == "ok" else 503, {"Cache-Control": "no-store"}
 
 
 def register_blueprints(app, url_prefix: str) -> None:
@@ -104,14 +106,9 @@ def register_blueprints(app, url_prefix: str) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
 
-    @app.after_request
-    def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    from lms import security_headers
+
+    security_headers.init_app(app)
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -125,7 +122,7 @@ def extra_blueprints() -> list:
     """Blueprints of the later features, imported when present."""
     from lms.features import import_feature
 
-    modules = (import_feature(name) for name in ("lms.assignments.blueprint", "lms.certificates.blueprint"))
+    modules = (import_feature(name) for name in ("lms.assignments.blueprint", "lms.certificates.blueprint", "lms.lab.blueprint"))
     return [mod.bp for mod in modules if mod is not None]
 
 
@@ -157,6 +154,9 @@ def _csrf_error(exc: CSRFError):
 
 
 def register_template_helpers(app) -> None:
+    from lms import formatting
+
+    formatting.init_app(app)
     @app.context_processor
     def _helpers():
         return {

@@ -189,3 +189,16 @@ def env_without_lms(**settings: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
     env.update(settings)
     return env
+
+
+@pytest.fixture(scope="session")
+def octoprint():
+    """A real OctoPrint server with its Virtual Printer, started once (about 5-20 s) for the lab tests."""
+    from tests.octoprint_server import OctoPrintServer, available
+
+    reason = available()
+    if reason:
+        pytest.skip(reason)
+    server = OctoPrintServer(free_port()).start()
+    yield server
+    server.close()

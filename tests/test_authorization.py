@@ -61,6 +61,7 @@ ROUTES.update({
     "assignments.repaired_file": ("GET", f"{S}/repaired.stl", expect(302, 200, 200, 200)),
     "assignments.thumbnail": ("GET", f"{S}/thumbnail.png", expect(302, 200, 200, 200)),
     "assignments.viewer_data": ("GET", f"{S}/viewer.json", expect(302, 200, 200, 200)),
+    "assignments.viewer_mesh": ("GET", f"{S}/mesh-0.bin", expect(302, 200, 200, 200)),
     "assignments.queue": ("GET", f"/teach/{T}/grading/", expect(302, 404, 200, 200)),
     "assignments.grade": ("GET", "/teach/submissions/{sid}/grade", expect(302, 404, 200, 200)),
     "assignments.completions": ("GET", f"/teach/{T}/completions", expect(302, 404, 200, 200)),
@@ -84,6 +85,13 @@ ROUTES.update({
     "certificates.admin_print": ("POST", "/admin/certificates/print", expect(302, 404, 404, 400)),
     "certificates.print_job": ("GET", "/admin/certificates/print/{job_id}", expect(302, 404, 404, 200)),
     "certificates.print_download": ("GET", "/admin/certificates/print/{job_id}/download", expect(302, 404, 404, 200)),
+    "certificates.my_credential": ("GET", "/certificates/{cert_id}/credential.jwt", expect(302, 200, 200, 200)),
+    "certificates.public_credential": ("GET", "/verify/{cert_code}/credential.jwt", expect(200, 200, 200, 200)),
+    "certificates.signing_certificate": ("GET", "/credentials/signing-certificate.pem", expect(200, 200, 200, 200)),
+    "certificates.jwks": ("GET", "/credentials/jwks.json", expect(200, 200, 200, 200)),
+    "certificates.public_key": ("GET", "/credentials/keys/{key_id}", expect(200, 200, 200, 200)),
+    "certificates.issuer_profile": ("GET", "/credentials/issuer", expect(200, 200, 200, 200)),
+    "certificates.status_list": ("GET", "/credentials/status/0", expect(200, 200, 200, 200)),
 })
 
 POST_DATA = {"core.set_language": {"lang": "en", "next": "/courses/"}, "admin.set_role": {"role": "learner"}}
@@ -104,18 +112,21 @@ def world(app, synced, users):
         "admin": users.create("admin@example.org", "Admin", role="admin"),
     }
     with app.app_context():
+        from lms.certificates import credentials, publishing, signing
+
+        key_id = credentials.key_id(signing.generate(publishing.signing_folder(), "Test FabLab"))
         s = db.session()
         course = s.scalar(select(Course).where(Course.slug == C))
         enrol(s, s.get(User, ids["learner"]), course)
         s.commit()
         sid = _checked_submission(s, s.get(User, ids["learner"]))
         certificate = _issued_certificate(s, s.get(User, ids["learner"]), course)
-    return {"learner_id": ids["learner"], "sid": sid, **certificate}
+    return {"learner_id": ids["learner"], "sid": sid, "key_id": key_id, **certificate}
 
 
 def _issued_certificate(s, learner, course) -> dict:  # noqa: ANN001
     """The learner completes C (issued automatically on commit); a print job of it is done."""
-    from lms.assignments.operations import record_completion
+    from lms.completion import record_completion
     from lms.certificates import operations as cert_ops
     from lms.certificates import tasks as cert_tasks
     from lms.certificates.models import Certificate

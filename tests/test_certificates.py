@@ -54,7 +54,7 @@ def people(users, synced, tasks_running):
 
 def complete(app, user_id: int, slug: str = COURSE) -> int:
     """Record a completion through the real operation (which calls lms.completion.completion_recorded) and commit."""
-    from lms.assignments.operations import record_completion
+    from lms.completion import record_completion
 
     with app.app_context():
         s = db.session()
@@ -116,7 +116,7 @@ def test_completing_the_course_issues_a_certificate_that_downloads_and_scans(app
     cert = certificate_of(app, people["learner"])
     assert cert is not None
     assert re.fullmatch(r"LAB-\d{4}-000001", cert.serial)
-    assert len(cert.code) >= 22 and cert.holder_name == KYRGYZ and cert.course_title == "Test course" and cert.hours == 8
+    assert len(cert.code) == 14 and cert.holder_name == KYRGYZ and cert.course_title == "Test course" and cert.hours == 8
     assert cert.issuer == "Бишкек FabLab"
 
     switch(client, auth, "learner@example.org")
@@ -492,9 +492,9 @@ def test_cli_issue_list_print_revoke_verify(app, runner, people, users, courses_
     assert runner.invoke(["certificates", "print", "--serial", first["serial"], "-o", str(out)]).exit_code != 0
 
 
-def test_verification_codes_are_long_random_and_never_look_like_an_option():
+def test_verification_codes_are_random_typeable_and_never_look_like_an_option():
     from lms.certificates.operations import new_code
 
     codes = [new_code() for _ in range(5000)]
     assert len(set(codes)) == len(codes)
-    assert all(len(c) == 22 and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{21}", c) for c in codes)
+    assert all(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", c) for c in codes)

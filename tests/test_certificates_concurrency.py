@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms import db
 from lms.accounts.models import User
 from lms.assignments.models import Completion
-from lms.assignments.operations import record_completion
+from lms.completion import record_completion
 from lms.catalog.models import Course
 from lms.certificates import operations as ops
 from lms.certificates.models import Certificate, SerialCounter

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lms import db
 from lms.accounts.models import User
-from lms.assignments.operations import record_completion
+from lms.completion import record_completion
 from lms.catalog.models import Course, Enrolment
 from lms.certificates import operations as ops
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob

@@ -4,18 +4,18 @@ from __future__ import annotations
 import gzip
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 
-from lms import db
+from lms import completion, db, geometry
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
 from lms.assignments import export, mailing, queries
-from lms.assignments.describe import describe_requirements, translate_result
+from lms.assignments.describe import describe_finding, describe_requirements, translate_result
 from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
 from lms.assignments.models import Completion, Grade, Notification, Submission
 from lms.catalog import operations as catalog
@@ -24,9 +24,10 @@ from lms.catalog.blueprint import lang, load_course
 from lms.catalog.languages import rubric_in
 from lms.catalog.deadlines import course_zone, to_utc
 from lms.catalog.markdown import render_markdown
-from lms.catalog.models import Assignment, Course
+from lms.catalog.models import Assignment, Course, localized
 from lms.db import utcnow
-from lms.storage_app import get_storage
+from lms.geometry.viewer import read_package
+from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
 from lms.web import page_arg
 
@@ -140,6 +141,7 @@ def submission_json(sub: Submission, assignment: Assignment | None = None) -> di
         report = dict(report)
         for key in ("checks", "requirements"):
             report[key] = [dict(item, message=translate_result(item)) for item in report.get(key, [])]
+        report["findings"] = [describe_finding(f) for f in report.get("findings") or geometry.assemble_findings(report)]
     data = {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
             "error": translate_result(sub.error_item) if sub.error else None,
             "report": report, "decision": sub.decision, "score": sub.score, "note": sub.note or ""}
@@ -147,7 +149,14 @@ def submission_json(sub: Submission, assignment: Assignment | None = None) -> di
     if latest:
         assignment = assignment or db.session().get(Assignment, sub.assignment_id)
         data["grade"] = queries.grade_breakdown(latest[0], _rubric_of(assignment))
-    return data
+    return {**data, **lab_json(sub)}
+
+
+def lesson_links(course: Course) -> dict[str, dict]:
+    """For the report: {topic: {url, title}} of the lessons that teach each check."""
+    return {topic: {"url": url_for("catalog.lesson_page", slug=course.slug, lesson_slug=lesson.slug),
+                    "title": localized(lesson.title, lang(), course.language)}
+            for topic, lesson in queries.check_lessons(db.session(), course).items()}
 
 
 def _rubric_of(assignment: Assignment) -> list[dict]:
@@ -155,6 +164,25 @@ def _rubric_of(assignment: Assignment) -> list[dict]:
     if not assignment.rubric:
         return [{"criterion": _("Overall"), "points": 100}]
     return rubric_in(assignment.rubric, lang(), db.session().get(Course, assignment.course_id).language)
+
+
+def lab_json(sub: Submission) -> dict:
+    """``slicer`` (once sliced or refused) and ``print`` (once a job exists), from the lab when it is installed."""
+    from lms.features import import_feature
+
+    lab_queries = import_feature("lms.lab.queries")
+    slicer = (sub.report or {}).get("slicer")
+    out = {"slicer": slicer_json(slicer)} if slicer else {}
+    printing = lab_queries.print_json(db.session(), sub.id) if lab_queries else None
+    return {**out, **({"print": printing} if printing else {})}
+
+
+def slicer_json(slicer: dict) -> dict:
+    keys = ("state", "profile", "slicer_version", "time_s", "filament_g", "filament_mm", "cost", "gcode_sha256")
+    out = {k: slicer.get(k) for k in keys}
+    if slicer.get("message_template"):
+        out["message"] = translate_result(slicer)
+    return out
 
 
 @bp.route("/submissions/<int:submission_id>/")
@@ -176,7 +204,8 @@ def submission_page(submission_id: int):
                 and ops.can_submit(sess, current_user, assignment) is None)
     return render_template("assignments/submission.html", sub=sub, assignment=assignment, course=course, grades=grades,
                            others=others, learner=sess.get(User, sub.user_id), lang=lang(), translate=translate_result,
-                           data=data, note_html=render_markdown(sub.note) if sub.note else "",
+                           data=data, teaches=catalog.instructs(sess, current_user, course),
+                           note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course),
                            upload_form=UploadForm() if resubmit else None,
                            max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024)
 
@@ -193,6 +222,7 @@ def _send_stored(sha: str | None, mimetype: str, download_name: str | None = Non
     else:
         response = send_file(path, mimetype=mimetype, as_attachment=download_name is not None,
                              download_name=download_name, max_age=3600, conditional=True, etag=sha)
+        response = offload_to_proxy(response, sha)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -223,12 +253,46 @@ def thumbnail(submission_id: int):
 @bp.route("/submissions/<int:submission_id>/viewer.json")
 @login_required
 def viewer_data(submission_id: int):
+    """The viewer's meta (bounds, problems, levels of detail with their URLs); older submissions: the whole JSON."""
     sub, _a, _c = load_submission(submission_id)
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        return _send_stored(sub.viewer_sha256, "application/json", gzipped=True)
-    if not sub.viewer_sha256:
+    if not sub.viewer_sha256 or not get_storage().exists(sub.viewer_sha256):
         abort(404)
-    return Response(gzip.decompress(get_storage().path(sub.viewer_sha256).read_bytes()), mimetype="application/json")
+    blob = get_storage().path(sub.viewer_sha256).read_bytes()
+    package = read_package(blob)
+    if package is not None:
+        meta, _levels = package
+        for number, level in enumerate(meta["levels"]):
+            level["url"] = url_for("assignments.viewer_mesh", submission_id=sub.id, level=number)
+        response = jsonify(meta)
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(blob, mimetype="application/json")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(blob), mimetype="application/json")
+    response.vary.add("Accept-Encoding")  # both answers, so that a cache keeps them apart
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/submissions/<int:submission_id>/mesh-<int:level>.bin")
+@login_required
+def viewer_mesh(submission_id: int, level: int):
+    """One level of detail in the compact binary form, sent as stored (gzip)."""
+    sub, _a, _c = load_submission(submission_id)
+    package = read_package(get_storage().path(sub.viewer_sha256).read_bytes()) if sub.viewer_sha256 else None
+    if package is None or level >= len(package[0]["levels"]):
+        abort(404)
+    meta, levels = package
+    entry = meta["levels"][level]
+    body = levels[entry["offset"]:entry["offset"] + entry["length"]]
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(body, mimetype="application/octet-stream")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(body), mimetype="application/octet-stream")
+    response.vary.add("Accept-Encoding")
+    response.headers["Cache-Control"] = "private, max-age=86400"  # a submission's mesh never changes
+    return response
 
 
 # --- instructors -------------------------------------------------------------------------------
@@ -294,9 +358,7 @@ def grade(submission_id: int):
             status = 400
         else:
             if form.decision.data == "accepted":
-                from lms.completion import progress_changed
-
-                progress_changed(sess, sess.get(User, sub.user_id), course)
+                completion.progress_changed(sess, sess.get(User, sub.user_id), course)
             flash(_("Grade saved."), "success")
             following = queries.next_to_grade(sess, course.id, sub) if request.form.get("next") else None
             if following is not None:
@@ -312,7 +374,7 @@ def grade(submission_id: int):
     return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,
                            rubric=rubric, grades=grades, others=others, learner=sess.get(User, sub.user_id), lang=lang(),
                            translate=translate_result, data=submission_json(sub, assignment),
-                           note_html=render_markdown(sub.note) if sub.note else ""), status
+                           note_html=render_markdown(sub.note) if sub.note else "", lessons=lesson_links(course)), status
 
 
 @bp.route("/teach/submissions/<int:submission_id>/compare/<int:other_id>")
@@ -362,7 +424,7 @@ def completions(slug: str):
         else:
             added = 0
             for email in emails:
-                if ops.record_completion(sess, find_user(email), course, final_score=None, source="manual",
+                if completion.record_completion(sess, find_user(email), course, final_score=None, source="manual",
                                          reason=form.reason.data.strip(), recorded_by=current_user,
                                          completed_on=form.completed_on.data):
                     added += 1

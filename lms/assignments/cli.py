@@ -26,7 +26,7 @@ def completions_add(course_slug: str, emails: tuple[str, ...], csv_file: Path | 
 
     from lms import db
     from lms.accounts.operations import find_user
-    from lms.assignments.operations import record_completion
+    from lms.completion import record_completion
     from lms.catalog.cohort import parse_people
     from lms.catalog.models import Course
 

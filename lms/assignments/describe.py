@@ -42,3 +42,12 @@ def translate_result(item: dict) -> str:
         return _(template, **params)
     except (KeyError, ValueError, TypeError):
         return item.get("message", "")
+
+
+def describe_finding(finding: dict) -> dict:
+    """A finding with its message, why it matters and what to do, in the current language."""
+    out = dict(finding, message=translate_result(finding))
+    for key in ("why", "fix"):
+        template = finding.get(f"{key}_template")
+        out[key] = _(template) if template else ""
+    return out

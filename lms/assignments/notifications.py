@@ -31,6 +31,19 @@ def describe(note: Notification) -> dict:
         text = _("You have until %(until)s UTC to submit “%(assignment)s”.", until=p["until"], assignment=p["assignment"])
     elif note.kind == "course_completed":
         text = _("You completed “%(course)s”. Congratulations!", course=p["course"])
+    elif note.kind.startswith("print_"):
+        text = _print_text(note.kind, p)
     else:
         text = note.kind
     return {"id": note.id, "text": text, "url": _target_url(note.target)}
+
+
+def _print_text(kind: str, p: dict) -> str:
+    """A print job of the learner's work changed state (lms.lab)."""
+    texts = {
+        "print_printing": _("Your part for “%(assignment)s” is printing on %(printer)s.", **p),
+        "print_printed": _("Your part for “%(assignment)s” is printed on %(printer)s. Collect it from the lab.", **p),
+        "print_failed": _("The print of your part for “%(assignment)s” on %(printer)s failed.", **p),
+        "print_cancelled": _("The print of your part for “%(assignment)s” on %(printer)s was cancelled.", **p),
+    }
+    return texts.get(kind, kind)

@@ -1,4 +1,4 @@
-"""Assignment verbs: submit, check, grade, complete. They flush; the caller commits."""
+"""Assignment verbs: submit, check, grade. They flush; the caller commits. Completion lives in lms.completion."""
 from __future__ import annotations
 
 import json
@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from lms import geometry
 from lms.accounts.models import User
-from lms.assignments.models import Completion, Extension, Grade, Notification, Submission
+from lms.assignments.models import Extension, Grade, Notification, Submission
 from lms.catalog.deadlines import deadline_state
 from lms.catalog.models import Assignment, Course
+from lms.completion import completion_status, evaluate_completion, record_completion  # noqa: F401 - moved there
 from lms.db import utcnow
 from lms.geometry.i18n import N_
 from lms.storage import LocalStorage, Staged, TooLarge
@@ -121,7 +122,7 @@ def submit_model(sess: Session, storage: LocalStorage, user: User, assignment: A
 def _accepted_format(assignment: Assignment, staged: Staged, display_name: str) -> str:
     if staged.size == 0:
         raise SubmissionError(N_("The file is empty."))
-    fmt = geometry.detect_format(staged.head, display_name)
+    fmt = geometry.detect_format(staged.head, display_name, size=staged.size)
     allowed = [f.lower() for f in assignment.requirements.get("formats") or geometry.FORMATS]
     if fmt is None:
         raise SubmissionError(N_("This file is not a 3D model we can read. Upload %(formats)s."), 415,
@@ -170,7 +171,7 @@ def store_check_result(sess: Session, storage: LocalStorage, submission: Submiss
     submission.checks_passed = bool(artifacts.report["ok"])
     submission.thumbnail_sha256 = storage.put_bytes(artifacts.thumbnail)
     submission.thumbnail_small_sha256 = storage.put_bytes(artifacts.thumbnail_small)
-    submission.viewer_sha256 = storage.put_bytes(artifacts.viewer_json_gz)
+    submission.viewer_sha256 = storage.put_bytes(artifacts.viewer_package)
     submission.repaired_sha256 = storage.put_bytes(artifacts.repaired_stl) if artifacts.repaired_stl else None
     submission.state, submission.error = "checked", None
     submission.checked_at = submission.updated_at = utcnow()
@@ -219,62 +220,3 @@ def grade_submission(sess: Session, grader: User, submission: Submission, assign
 
 def notify(sess: Session, user_id: int, kind: str, params: dict, target: str) -> None:
     sess.add(Notification(user_id=user_id, kind=kind, params=params, target=target))
-
-
-# --- completion --------------------------------------------------------------------------------
-
-
-def completion_status(sess: Session, user: User, course: Course) -> tuple[bool, float | None]:
-    """(rule met, final score in percent) by the course's completion rule."""
-    from lms.catalog.operations import completed_lesson_ids, live_lessons
-
-    rule = course.completion or {}
-    if rule.get("lessons", "all") == "all":
-        done = completed_lesson_ids(sess, user, course)
-        if any(lesson.id not in done for lesson in live_lessons(sess, course)):
-            return False, None
-    which = rule.get("assignments", "required")
-    assignments = list(sess.scalars(select(Assignment).where(Assignment.course_id == course.id, Assignment.archived.is_(False))))
-    needed = [] if which == "none" else [a for a in assignments if which == "all" or a.required]
-    scores = []
-    for a in needed:
-        best = sess.scalar(select(func.max(Submission.score)).where(
-            Submission.assignment_id == a.id, Submission.user_id == user.id, Submission.decision == "accepted"))
-        if not is_accepted(sess, user, a):
-            return False, None
-        if best is not None:
-            scores.append(best)
-    final = round(sum(scores) / len(scores), 1) if scores else None
-    minimum = rule.get("min_score")
-    if minimum is not None and final is not None and final < minimum:
-        return False, final
-    return True, final
-
-
-def record_completion(sess: Session, user: User, course: Course, *, final_score: float | None, source: str,
-                      reason: str | None = None, recorded_by: User | None = None,
-                      completed_on: date | None = None) -> Completion | None:
-    """Write the completion once; returns None when it already exists."""
-    existing = sess.scalar(select(Completion).where(Completion.user_id == user.id, Completion.course_id == course.id))
-    if existing is not None:
-        return None
-    completion = Completion(user_id=user.id, course_id=course.id, completed_on=completed_on or date.today(),
-                            hours=course.hours, final_score=final_score, source=source, reason=reason,
-                            recorded_by_id=recorded_by.id if recorded_by else None)
-    try:
-        with sess.begin_nested():
-            sess.add(completion)
-    except IntegrityError:  # recorded concurrently
-        return None
-    notify(sess, user.id, "course_completed", {"course": course.title}, f"course:{course.slug}")
-    from lms.completion import completion_recorded
-
-    completion_recorded(sess, completion)
-    return completion
-
-
-def evaluate_completion(sess: Session, user: User, course: Course) -> Completion | None:
-    met, score = completion_status(sess, user, course)
-    if met:
-        return record_completion(sess, user, course, final_score=score, source="rule")
-    return None

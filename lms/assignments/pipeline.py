@@ -1,12 +1,11 @@
 """The work done for one uploaded model: report, previews, viewer data and a repaired copy. Pure: no Flask."""
 from __future__ import annotations
 
-import gzip
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from lms import geometry
+from lms.geometry.viewer import viewer_package
 
 
 @dataclass
@@ -14,7 +13,7 @@ class CheckArtifacts:
     report: dict
     thumbnail: bytes
     thumbnail_small: bytes
-    viewer_json_gz: bytes
+    viewer_package: bytes  # lms.geometry.viewer.viewer_package: meta and the mesh's levels of detail
     repaired_stl: bytes | None
 
 
@@ -27,7 +26,8 @@ def check_model(path: Path, filename: str, requirements: dict, limits: geometry.
     report["file"] = filename
     report["requirements"] = geometry.evaluate(report, requirements)
     report["ok"] = bool(report["ok"]) and all(r["passed"] for r in report["requirements"])
-    viewer = geometry.viewer_data(mesh, report)
+    report["findings"] = geometry.assemble_findings(report)
+    viewer = viewer_package(mesh, report)
     repaired = None
     if not (report["closed"] and not report["degenerate_faces"] and not report["duplicate_faces"]
             and not report["inverted_shells"]):
@@ -38,6 +38,6 @@ def check_model(path: Path, filename: str, requirements: dict, limits: geometry.
         report=report,
         thumbnail=geometry.render_thumbnail(mesh, size=512),
         thumbnail_small=geometry.render_thumbnail(mesh, size=160),
-        viewer_json_gz=gzip.compress(json.dumps(viewer, separators=(",", ":")).encode(), compresslevel=5),
+        viewer_package=viewer,
         repaired_stl=repaired,
     )

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.assignments.models import Extension, Grade, Submission
-from lms.catalog.models import Assignment, Course
+from lms.catalog.models import Assignment, Course, Lesson
 from lms.geometry.i18n import N_
 
 
@@ -129,3 +129,13 @@ def accepted_models(sess: Session, course_id: int) -> list[tuple[str, str, int, 
     for slug, name, user_id, attempt, fmt, sha in rows:
         latest.setdefault((slug, user_id), (slug, name, attempt, fmt, sha))
     return list(latest.values())
+
+
+def check_lessons(sess: Session, course: Course) -> dict[str, Lesson]:
+    """The live lesson each model-check topic links to, as the course file names them."""
+    wanted = course.check_lessons or {}
+    if not wanted:
+        return {}
+    lessons = {x.slug: x for x in sess.scalars(select(Lesson).where(Lesson.course_id == course.id,
+                                                                       Lesson.archived.is_(False)))}
+    return {topic: lessons[slug] for topic, slug in wanted.items() if slug in lessons}

@@ -12,6 +12,7 @@ from lms import db, geometry
 from lms.assignments import operations as ops
 from lms.assignments.models import Submission
 from lms.assignments.pipeline import check_model
+from lms.assignments.signals import model_checked
 from lms.catalog.models import Assignment
 from lms.db import utcnow
 from lms.geometry.i18n import N_
@@ -66,6 +67,8 @@ def run_check(submission_id: int, sha256: str) -> None:
             return
         ops.store_check_result(sess, storage, sub, artifacts)
         sess.commit()
+        passed = bool(sub.checks_passed)
+    model_checked.send(None, submission_id=submission_id, passed=passed)
 
 
 def enqueue_check(submission: Submission) -> None:

@@ -50,6 +50,7 @@ class AssignmentSpec:
     requirements: dict
     rubric: list
     briefs: dict = field(default_factory=dict)  # the brief in every language given: {lang: markdown}
+    printed: bool = False
 
 
 @dataclass
@@ -69,6 +70,7 @@ class CourseSpec:
     language: str
     hours: float
     timezone: str
+    check_lessons: dict
     enrolment: str
     enrolment_key: str | None
     instructors: list[str]
@@ -76,6 +78,7 @@ class CourseSpec:
     completion: dict
     modules: list[ModuleSpec]
     source_hash: str
+    lab: dict = field(default_factory=dict)
 
 
 class _Reader:
@@ -148,7 +151,7 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     top = r.mapping(
         data,
         {"slug", "title", "summary", "language", "hours", "enrolment", "enrolment_key", "instructors",
-         "certificate", "completion", "modules", "timezone"},
+         "certificate", "completion", "lab", "modules", "timezone", "check_lessons"},
         {"slug", "title", "language", "hours", "modules"},
         "course",
     )
@@ -187,6 +190,10 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     min_score = completion.get("min_score")
     if min_score is not None and (not isinstance(min_score, (int, float)) or not 0 <= min_score <= 100):
         r.fail(completion, "min_score", "min_score must be a percentage from 0 to 100")
+    lab = r.mapping(top.get("lab", _Map()), {"gcode_download", "self_service"}, set(), "lab")
+    for key in ("gcode_download", "self_service"):
+        if not isinstance(lab.get(key, False), bool):
+            r.fail(lab, key, f"lab {key} must be true or false")
 
     modules_node = top["modules"]
     if not isinstance(modules_node, list) or not modules_node:
@@ -219,13 +226,30 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     return CourseSpec(
         slug=slug, folder=folder, title=_localize(r.text(top, "title", "course"), language),
         summary=_localize(r.text(top, "summary", "course"), language) if "summary" in top else {},
-        language=language, hours=float(hours), timezone=zone.key, enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
+        language=language, hours=float(hours), timezone=zone.key, check_lessons=_check_lessons(r, top, lesson_slugs),
+        enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
         instructors=[e.strip().lower() for e in instructors],
         certificate={"template": certificate.get("template", "default"), "issuing": certificate.get("issuing", "automatic")},
         completion={"lessons": completion.get("lessons", "all"), "assignments": completion.get("assignments", "required"),
                     "min_score": min_score},
         modules=modules, source_hash=_folder_hash(folder),
+        lab={"gcode_download": bool(lab.get("gcode_download", False)), "self_service": bool(lab.get("self_service", False))},
     )
+
+
+def _check_lessons(r: _Reader, top, lesson_slugs: set[str]) -> dict:  # noqa: ANN001
+    """``check_lessons: {closed: lesson-slug, ...}``: the lesson a failing model check links to."""
+    from lms.geometry.findings import ADVICE
+
+    value = top.get("check_lessons") or {}
+    if not isinstance(value, dict):
+        r.fail(top, "check_lessons", "check_lessons must map a check to a lesson slug")
+    for topic, slug in value.items():
+        if topic not in ADVICE:
+            r.fail(top, "check_lessons", f"unknown check {topic!r}; known: {', '.join(sorted(ADVICE))}")
+        if slug not in lesson_slugs:
+            r.fail(top, "check_lessons", f"check_lessons names no lesson {slug!r} of this course")
+    return dict(value)
 
 
 def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:  # noqa: ANN001
@@ -244,7 +268,7 @@ def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:  # noqa: ANN001
 
 def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requirements, zone) -> AssignmentSpec:  # noqa: ANN001
     a = r.mapping(node, {"slug", "title", "brief", "required", "due", "cutoff", "max_attempts", "requirements",
-                         "rubric"}, {"slug", "title"}, "assignment")
+                         "rubric", "printed"}, {"slug", "title"}, "assignment")
     slug = r.slug(a, "assignment", seen)
     due_at, cutoff_at = _deadline(r, a, "due", zone), _deadline(r, a, "cutoff", zone)
     if due_at and cutoff_at and cutoff_at < due_at:
@@ -262,6 +286,8 @@ def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requir
             requirements = validate_requirements(dict(requirements))  # normalised: format names lowercased
         except ValueError as exc:
             r.fail(a, "requirements", f"requirements: {exc}")
+    if not isinstance(a.get("printed", False), bool):
+        r.fail(a, "printed", "printed must be true or false")
     rubric = []
     for item in a.get("rubric") or []:
         c = r.mapping(item, {"criterion", "points"}, {"criterion", "points"}, "rubric item")
@@ -280,7 +306,7 @@ def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requir
     return AssignmentSpec(
         slug=slug, title=_localize(r.text(a, "title", "assignment"), language), brief_md=brief,
         required=bool(a.get("required", True)), due=due, due_at=due_at, cutoff_at=cutoff_at, max_attempts=attempts,
-        requirements=dict(requirements), rubric=rubric, briefs=briefs,
+        requirements=dict(requirements), rubric=rubric, briefs=briefs, printed=bool(a.get("printed", False)),
     )
 
 

@@ -32,6 +32,8 @@ class Course(Base):
     instructor_emails: Mapped[list] = mapped_column(default=list)
     certificate: Mapped[dict] = mapped_column(default=dict)
     completion: Mapped[dict] = mapped_column(default=dict)
+    check_lessons: Mapped[dict | None]  # model-check topic -> slug of the lesson that teaches it
+    lab: Mapped[dict] = mapped_column(default=dict)  # {gcode_download, self_service}: the lab loop's options
     archived: Mapped[bool] = mapped_column(default=False)
     source_hash: Mapped[str | None] = mapped_column(String(64))
     languages: Mapped[list] = mapped_column(default=list)  # complete in these, its own language first
@@ -106,6 +108,7 @@ class Assignment(Base):
     max_attempts: Mapped[int | None]
     requirements: Mapped[dict] = mapped_column(default=dict)
     rubric: Mapped[list] = mapped_column(default=list)
+    printed: Mapped[bool] = mapped_column(default=False)  # counts only once its part is printed and signed off
     position: Mapped[int]
     archived: Mapped[bool] = mapped_column(default=False)
 

@@ -45,6 +45,9 @@ class SyncReport:
 
 
 def _requirements_validator():
+    from lms.features import import_feature
+
+    import_feature("lms.lab.profiles")  # the lab's printer profiles are printers a requirement may name
     try:
         from lms.geometry import validate_requirements
     except ImportError:  # the geometry engine is optional for pure catalogue use
@@ -97,9 +100,10 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
         course = Course(slug=spec.slug, title={}, summary={}, language=spec.language, hours=spec.hours)
         sess.add(course)
     course.title, course.summary, course.language, course.hours = spec.title, spec.summary, spec.language, spec.hours
-    course.timezone = spec.timezone
+    course.timezone, course.check_lessons = spec.timezone, spec.check_lessons
     course.enrolment, course.enrolment_key = spec.enrolment, spec.enrolment_key
     course.instructor_emails, course.certificate, course.completion = spec.instructors, spec.certificate, spec.completion
+    course.lab = spec.lab
     course.archived, course.source_hash, course.synced_at = False, spec.source_hash, utcnow()
     course.languages = complete_languages(spec)
     sess.flush()
@@ -129,6 +133,7 @@ def _apply_course(sess: Session, spec: CourseSpec) -> str:
             a.due, a.max_attempts, a.requirements, a.rubric = aspec.due, aspec.max_attempts, aspec.requirements, aspec.rubric
             a.due_at, a.cutoff_at = aspec.due_at, aspec.cutoff_at
             a.briefs = aspec.briefs
+            a.printed = aspec.printed
             a.position, a.archived = assignment_pos, False
             sess.add(a)
             live_assignments.add(aspec.slug)

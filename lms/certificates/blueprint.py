@@ -17,6 +17,7 @@ from lms.assignments.models import Completion
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang
 from lms.catalog.models import Course
+from lms.certificates import codes, publishing
 from lms.certificates import operations as ops
 from lms.certificates import tasks  # noqa: F401 - registers the print task with Huey
 from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueForm, RevokeForm, VerifyCodeForm,
@@ -24,7 +25,7 @@ from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueFo
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob
 from lms.web import id_arg, page_arg
 from lms.extensions import csrf
-from lms.storage_app import get_storage
+from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
 
 bp = Blueprint("certificates", __name__)
@@ -73,7 +74,7 @@ def _send_stored(sha: str, mimetype: str, download_name: str):
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name,
                          conditional=True, etag=sha, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return offload_to_proxy(response, sha)
 
 
 # --- learners ----------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def verify_index():
         return limited
     code_form = VerifyCodeForm(request.args)
     if request.method == "GET" and "code" in request.args and code_form.validate():
-        return redirect(url_for("certificates.verify", code=code_form.code.data.strip()), 303)
+        return redirect(url_for("certificates.verify", code=codes.canonical(code_form.code.data)), 303)
     limit_kb = int(current_app.config.get("LMS_CERT_VERIFY_MAX_KB", 5120))
     request.max_content_length = limit_kb * 1024 + 16 * 1024
     status, result = 200, None
@@ -149,18 +150,18 @@ def verify_index():
         status = 413
     return _public(current_app.make_response((render_template(
         "certificates/verify_index.html", code_form=code_form, upload_form=upload_form, result=result,
-        limit_kb=limit_kb), status)))
+        limit_kb=limit_kb, signer=publishing.signer_summary()), status)))
 
 
 def _check_upload(upload, limit: int):  # noqa: ANN001
-    digest, size = hashlib.sha256(), 0
+    blob = bytearray()
     while chunk := upload.stream.read(1 << 16):
-        size += len(chunk)
-        if size > limit:
+        blob += chunk
+        if len(blob) > limit:
             return "too-large"
-        digest.update(chunk)
-    cert = ops.find_by_sha256(db.session(), digest.hexdigest())
-    return {"genuine": cert is not None, "sha256": digest.hexdigest(),
+    digest = hashlib.sha256(blob).hexdigest()
+    cert = ops.find_by_sha256(db.session(), digest)
+    return {"genuine": cert is not None, "sha256": digest, "signature": publishing.check_signature(bytes(blob)),
             "record": ops.public_record(cert) if cert else None}
 
 
@@ -178,7 +179,9 @@ def verify(code: str):
     record = ops.public_record(cert)
     if _wants_json():
         return _public(jsonify(record))
-    return _public(current_app.make_response(render_template("certificates/verify.html", c=record)))
+    return _public(current_app.make_response(render_template("certificates/verify.html", c=record,
+                                                             credential=bool(cert.credential_jwt),
+                                                             signer=publishing.signer_summary())))
 
 
 # --- instructors -------------------------------------------------------------------------------
@@ -388,3 +391,6 @@ def print_download(job_id: int):
         abort(404)
     mimetype = "application/pdf" if job.output == "pdf" else "application/zip"
     return _send_stored(job.result_sha256, mimetype, f"certificates-{job.id}.{job.output}")
+
+
+from lms.certificates import public_keys  # noqa: E402,F401 - its routes join this blueprint

@@ -30,9 +30,13 @@ def certificates():
 @with_appcontext
 def issue(course_slug: str):
     """Issue every certificate that is due (for "approved" courses, this counts as the approval)."""
+    from flask import current_app
+
     from lms import db
     from lms.certificates import operations as ops
+    from lms.serve import warn_about_base_url
 
+    warn_about_base_url(current_app.config)  # the QR code and verify link print this address
     sess = db.session()
     course = _course(sess, course_slug)
     action = "approve" if ops.course_issuing(course) == "approved" else "issue"
@@ -143,3 +147,43 @@ def verify(code: str):
         sys.exit(0)
     click.echo(f"revoked: {record['serial']} {record['holder']} on {record['revoked_on']}: {record['revoked_reason']}")
     sys.exit(1)
+
+
+@certificates.command("keygen")
+@click.option("--common-name", help="The signer's name readers show (default: LMS_INSTITUTION).")
+@click.option("--organization", default="", help="The organisation in the certificate's name.")
+@click.option("--algorithm", type=click.Choice(["ec", "rsa"]), default="ec", show_default=True,
+              help="ec: ECDSA P-256 (fast, ES256 credentials); rsa: RSA 3072 (RS256 credentials).")
+@click.option("--days", type=click.IntRange(1, 36500), default=3650, show_default=True)
+@click.option("--import-key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Import this private key (PEM) instead of creating one.")
+@click.option("--import-chain", "chain_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --import-key: its certificate chain (PEM, the key's certificate first).")
+@click.option("--passphrase-env", help="With --import-key: the environment variable holding the key's passphrase.")
+@click.option("--force", is_flag=True, help="Replace the key that is there.")
+@with_appcontext
+def keygen(common_name, organization, algorithm, days, key_file, chain_file, passphrase_env, force):  # noqa: ANN001
+    """Create (or import) the key that signs certificate PDFs and credentials, in the instance folder."""
+    import os
+
+    from flask import current_app
+
+    from lms.certificates import publishing, signing
+    from lms.urls import absolute_url
+
+    folder = publishing.signing_folder()
+    try:
+        if key_file or chain_file:
+            if not (key_file and chain_file):
+                raise click.UsageError("--import-key and --import-chain go together")
+            secret = os.environ.get(passphrase_env, "").encode() if passphrase_env else None
+            material = signing.import_key(folder, key_file.read_bytes(), chain_file.read_bytes(), secret, force=force)
+        else:
+            name = common_name or str(current_app.config.get("LMS_INSTITUTION") or "FabLab")
+            material = signing.generate(folder, name, organization, algorithm=algorithm, days=days, force=force)
+    except signing.SigningKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"signing key and certificate in {folder} (files 0600)")
+    click.echo(f"signer: {material.certificate.subject.rfc4514_string()}")
+    click.echo(f"SHA-256 fingerprint: {material.fingerprint()}")
+    click.echo(f"published at {absolute_url('certificates.signing_certificate')}")

@@ -46,6 +46,10 @@ class Certificate(Base):
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("lms_users.id"))
+    #: The signed Open Badges 3.0 credential (a VC-JWT), also embedded in the PDF; None before keys existed.
+    credential_jwt: Mapped[str | None] = mapped_column(Text)
+    #: This certificate's bit in the revocation status list (see status_list.py).
+    status_index: Mapped[int | None] = mapped_column(unique=True, index=True)
 
 
 class SerialCounter(Base):

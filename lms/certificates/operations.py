@@ -9,7 +9,6 @@ import io
 import logging
 import os
 import re
-import secrets
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, event, exists, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,8 +25,11 @@ from lms import db
 from lms.accounts.models import User
 from lms.assignments.models import Completion
 from lms.catalog.models import Course, Enrolment
+from lms.certificates import codes, publishing
+from lms.certificates.serials import allocate_serials, serial_prefix  # noqa: F401 - the verbs callers use
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob, SerialCounter, VerifyRateLimit
 from lms.certificates.pdf import LANGUAGES, CertificateData, CertificateRenderer, CertificateTemplateError, merge_pdfs
+from lms.completion import completion_recorded
 from lms.db import utcnow
 from lms.storage_app import get_storage
 
@@ -36,8 +38,6 @@ log = logging.getLogger(__name__)
 ISSUING = ("automatic", "approved")
 DEFAULT_SIGNATORIES = [{"name": "", "title": "Director"}, {"name": "", "title": "Course instructor"}]
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-_CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-DUE_KEY = "lms_certificates_due"
 
 
 class CertificateError(ValueError):
@@ -49,10 +49,6 @@ class CertificateError(ValueError):
 
 
 # --- settings ----------------------------------------------------------------------------------
-
-
-def serial_prefix() -> str:
-    return str(current_app.config.get("LMS_CERT_SERIAL_PREFIX", "LAB"))
 
 
 def verify_url(code: str) -> str:
@@ -77,14 +73,17 @@ def renderer_for(template: str) -> CertificateRenderer:
         raise CertificateError("The certificate template name %(name)s is not valid.", name=template)
     path = Path(current_app.config["LMS_CERTIFICATE_TEMPLATES_PATH"]) / template
     cache = current_app.extensions.setdefault("lms_cert_renderers", {})
-    renderer = cache.get(str(path))
+    material = publishing.signing_material()  # a new key (keygen) makes new renderers
+    key = (str(path), material.fingerprint() if material else None)
+    renderer = cache.get(key)
     if renderer is None:
         try:
-            renderer = CertificateRenderer(path, workers=render_workers(current_app.config), keep_workers=False)
+            renderer = CertificateRenderer(path, workers=render_workers(current_app.config), keep_workers=False,
+                                           signing=material)
         except CertificateTemplateError as exc:
             raise CertificateError("The certificate template %(name)s cannot be used: %(error)s",
                                    name=template, error=str(exc)) from exc
-        cache[str(path)] = renderer
+        cache[key] = renderer
     return renderer
 
 
@@ -95,46 +94,12 @@ def render_workers(config) -> int:
 
 
 def new_code() -> str:
-    """128 random bits, URL-safe: cannot be guessed or enumerated.
-
-    Never starts with "-" or "_", so that a code pasted into a command line is not read as an option."""
-    while True:
-        code = secrets.token_urlsafe(16)
-        if code[0].isalnum():
-            return code
+    """A code a person can type (see codes.py); never starts with "-", so a pasted code is no CLI option."""
+    return codes.new_code()
 
 
 def _hours(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
-
-
-# --- serial numbers ----------------------------------------------------------------------------
-
-
-def allocate_serials(sess: Session, n: int, year: int, prefix: str | None = None) -> list[str]:
-    """``n`` consecutive serials, e.g. LAB-2026-000042, from the (prefix, year) counter row.
-
-    One atomic ``UPDATE ... SET last = last + n RETURNING last`` in the caller's transaction: the row
-    stays locked until it commits (PostgreSQL row lock, SQLite write lock), so concurrent issuers wait
-    for each other, and a rolled-back issue gives its numbers back. No duplicates, no gaps.
-    """
-    prefix = prefix or serial_prefix()
-    bump = (update(SerialCounter).where(SerialCounter.prefix == prefix, SerialCounter.year == year)
-            .values(last=SerialCounter.last + n).returning(SerialCounter.last)
-            .execution_options(synchronize_session=False))
-    last = None
-    for _attempt in range(3):
-        last = sess.execute(bump).scalar()
-        if last is not None:
-            break
-        try:  # the first serial of this prefix and year: create the row, then bump it
-            with sess.begin_nested():
-                sess.execute(insert(SerialCounter).values(prefix=prefix, year=year, last=0))
-        except IntegrityError:  # created concurrently; the bump now waits for it
-            continue
-    if last is None:  # pragma: no cover - only when the row keeps vanishing
-        raise CertificateError("No serial number could be allocated. Try again.", 503)
-    return [f"{prefix}-{year}-{k:06d}" for k in range(last - n + 1, last + 1)]
 
 
 # --- issuing -----------------------------------------------------------------------------------
@@ -193,6 +158,7 @@ def issue_certificates(sess: Session, completions: Sequence[Completion], *, acto
             template=course_template(course), status="valid", issued_by_id=_actor_id(actor),
             replaces_id=replaces.id if replaces is not None else None)
         rows.append((cert, data))
+    publishing.attach_credentials(sess, rows, courses, verify_url)
 
     by_template: dict[str, list[int]] = {}
     for index, (cert, _data) in enumerate(rows):
@@ -219,14 +185,27 @@ def issue_certificates(sess: Session, completions: Sequence[Completion], *, acto
     certificates = [cert for cert, _data in rows]
     sess.add_all(certificates)
     sess.flush()
+    printed = printed_courses(sess, {cert.course_id for cert in certificates})
     for cert in certificates:
         details = {"serial": cert.serial, "completion_id": cert.completion_id, "holder": cert.holder_name,
                    "sha256": cert.pdf_sha256}
+        if cert.course_id in printed:
+            details["printed_part"] = "printed part verified"  # the course counts only signed-off prints
         if replaces is not None:
             details["replaces"] = replaces.serial
         record_event(sess, action, cert, actor, **details)
     sess.flush()
     return certificates
+
+
+def printed_courses(sess: Session, course_ids: set[int]) -> set[int]:
+    """The courses among ``course_ids`` whose completion needs a verified printed part."""
+    from lms.catalog.models import Assignment
+
+    if not course_ids:
+        return set()
+    return set(sess.scalars(select(Assignment.course_id).where(
+        Assignment.course_id.in_(course_ids), Assignment.printed.is_(True), Assignment.archived.is_(False))))
 
 
 def _by_ids(sess: Session, model, ids: set[int]) -> list:  # noqa: ANN001
@@ -279,43 +258,25 @@ BACKGROUND_ISSUE_CHUNK = 200
 # --- automatic issuing on completion -------------------------------------------------------------
 
 
-def on_completion(sess: Session, completion: Completion) -> None:
-    """Called by lms.completion when a completion is written.
+@completion_recorded.connect
+def issue_recorded(_sender, completion_ids: Sequence[int], **_extra) -> list[Certificate]:
+    """Issue, in a transaction of its own, the certificates of just-committed completions in automatic courses.
 
-    Automatic courses: the certificate is issued when the transaction commits, together with every
-    other completion of the same transaction (a cohort recorded at once renders as one batch).
-    Approved courses: nothing now; the completion waits for an administrator.
-    """
-    course = sess.get(Course, completion.course_id)
-    if course is None or course_issuing(course) != "automatic":
-        return
-    sess.info.setdefault(DUE_KEY, []).append(completion.id)
-
-
-def issue_pending_in_session(sess: Session) -> list[Certificate]:
-    """Issue what on_completion queued in this session (before its commit)."""
-    ids = sess.info.pop(DUE_KEY, None)
-    if not ids:
-        return []
-    completions = _by_ids(sess, Completion, set(ids))
-    try:
-        with sess.begin_nested():
-            return issue_certificates(sess, completions)
-    except Exception:  # noqa: BLE001 - the completion stands; the certificate stays due for an administrator
-        log.exception("automatic issuing failed for completions %s; they stay due", ids)
-        return []
-
-
-@event.listens_for(Session, "before_commit")
-def _issue_before_commit(sess: Session) -> None:
-    if sess.info.get(DUE_KEY):
-        issue_pending_in_session(sess)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_due(sess: Session, transaction) -> None:  # noqa: ANN001
-    if transaction.parent is None:  # the outermost transaction ended (rolled back): nothing is due any more
-        sess.info.pop(DUE_KEY, None)
+    All completions of one commit render as one batch (a cohort recorded at once). Approved courses wait
+    for an administrator; so does a completion whose issuing failed (it stays due, nothing is lost)."""
+    with db.get_db().session() as sess:
+        completions = [c for c in _by_ids(sess, Completion, set(completion_ids))
+                       if course_issuing(sess.get(Course, c.course_id)) == "automatic"]
+        if not completions:
+            return []
+        try:
+            issued = issue_certificates(sess, completions)
+            sess.commit()
+            return issued
+        except Exception:  # noqa: BLE001 - the completion stands; the certificate stays due for an administrator
+            log.exception("automatic issuing failed for completions %s; they stay due", list(completion_ids))
+            sess.rollback()
+            return []
 
 
 # --- revoke and reissue ------------------------------------------------------------------------
@@ -358,9 +319,12 @@ def reissue(sess: Session, cert: Certificate, holder_name: str, actor: User | No
 
 
 def find_by_code(sess: Session, code: str) -> Certificate | None:
-    if not _CODE.match(code or ""):
-        return None
-    return sess.scalar(select(Certificate).where(Certificate.code == code))
+    """The certificate of a typed or scanned code: a legacy token exactly, a new code however it is written."""
+    for candidate in codes.candidates(code):
+        cert = sess.scalar(select(Certificate).where(Certificate.code == candidate))
+        if cert is not None:
+            return cert
+    return None
 
 
 def find_by_sha256(sess: Session, sha: str) -> Certificate | None:

@@ -41,6 +41,7 @@ import json
 import logging
 import multiprocessing
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -68,9 +69,11 @@ except ImportError:  # pragma: no cover - depends on the environment
 _pk = _pikepdf
 
 from .pdf_fetcher import BASE_URL, TemplateAssetFetcher
+from .signing import PdfSigner, SigningMaterial
 from .pdf_labels import LABELS, LANGUAGES, format_date, format_hours
 
 __all__ = [
+    "Attachment",
     "CertificateData",
     "CertificateRenderer",
     "CertificateTemplateError",
@@ -92,6 +95,16 @@ class CertificateTemplateError(Exception):
     """The template folder is missing, incomplete or does not render."""
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file that travels inside the certificate PDF (e.g. its Open Badges credential)."""
+
+    filename: str
+    data: bytes
+    mime_type: str = "application/octet-stream"
+    description: str = ""
+
+
 @dataclass
 class CertificateData:
     """Everything printed on one certificate."""
@@ -110,6 +123,8 @@ class CertificateData:
     signatories: Sequence[Any] = field(default_factory=list)
     #: Free-form values for custom templates (``c.extra`` in the template).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Files embedded in the issued PDF (before it is signed).
+    attachments: Sequence[Attachment] = field(default_factory=tuple)
 
     def normalized_signatories(self) -> list[dict[str, str]]:
         out = []
@@ -237,6 +252,7 @@ class CertificateRenderer:
         max_data_url_bytes: int | None = None,
         layers: bool = True,
         keep_workers: bool = True,
+        signing: SigningMaterial | None = None,
     ):
         root = Path(template_dir)
         if not root.is_dir():
@@ -253,6 +269,9 @@ class CertificateRenderer:
         #: The only URL fetcher WeasyPrint gets; its ``refused`` log is public.
         self.fetcher = TemplateAssetFetcher(self.template_dir, **kwargs)
         self._lock = threading.RLock()
+        #: render_one and render_many sign each PDF with this key (PAdES); batches for print are not signed.
+        self.signing = signing
+        self._signer = PdfSigner(signing) if signing is not None else None
 
         env = SandboxedEnvironment(
             loader=jinja2.FileSystemLoader(str(self.template_dir)),
@@ -507,7 +526,8 @@ class CertificateRenderer:
                         self._compose(out, out.pages[0], background, rects, qr, {})
                         _add_outline(out, [(0, outline)])
                         _set_metadata(out, self._metadata(data, self.labels[data.language]))
-                        out_pdfs.append(self._save(out))
+                        _attach(out, data.attachments)
+                        out_pdfs.append(self._sign(self._save(out)))
             finally:
                 variable.close()
             return out_pdfs
@@ -553,7 +573,15 @@ class CertificateRenderer:
         single = document.copy([page])
         single.metadata = self._metadata(data, self.labels[data.language])
         with self._lock:
-            return single.write_pdf()
+            blob = single.write_pdf()
+        if data.attachments:
+            with _pk.open(io.BytesIO(blob)) as pdf:
+                _attach(pdf, data.attachments)
+                blob = self._save(pdf)
+        return self._sign(blob)
+
+    def _sign(self, pdf: bytes) -> bytes:
+        return pdf if self._signer is None else self._signer.sign(pdf)
 
     def _write_combined(self, items: Sequence[CertificateData]) -> bytes:
         if self.layered:
@@ -580,7 +608,7 @@ class CertificateRenderer:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
                 initargs=(str(self.template_dir), self.chunk_size, self._max_data_url_bytes,
-                          self._layers_requested),
+                          self._layers_requested, self.signing),
             )
         return self._pool
 
@@ -684,11 +712,11 @@ _WORKER: CertificateRenderer | None = None
 
 
 def _worker_init(template_dir: str, chunk_size: int, max_data_url_bytes: int | None,
-                 layers: bool = True) -> None:
+                 layers: bool = True, signing: SigningMaterial | None = None) -> None:
     global _WORKER
     _WORKER = CertificateRenderer(
         template_dir, chunk_size=chunk_size, workers=1, max_data_url_bytes=max_data_url_bytes,
-        layers=layers,
+        layers=layers, signing=signing,
     )
 
 
@@ -731,6 +759,14 @@ def _add_outline(pdf, trees) -> None:
     with pdf.open_outline() as outline:
         for page_index, tree in trees:
             outline.root.extend(items(page_index, tree))
+
+
+def _attach(pdf, attachments: Sequence[Attachment]) -> None:
+    """Embed ``attachments`` as associated files (supplements) of the document."""
+    for item in attachments:
+        spec = _pk.AttachedFileSpec(pdf, item.data, description=item.description, filename=item.filename,
+                                    mime_type=item.mime_type, relationship=_pk.Name.Supplement)
+        pdf.attachments[item.filename] = spec
 
 
 def _pdf_date(value: str) -> str:
@@ -785,6 +821,18 @@ def merge_pdfs(
     return out.getvalue()
 
 
+def _drop_signature_widgets(page) -> None:  # noqa: ANN001
+    annots = page.obj.get("/Annots")
+    if annots is None:
+        return
+    kept = [a for a in annots if a.get("/FT") != "/Sig" and a.get("/Parent", {}).get("/FT") != "/Sig"]
+    if len(kept) != len(annots):
+        if kept:
+            page.obj.Annots = _pikepdf.Array(kept)
+        else:
+            del page.obj["/Annots"]
+
+
 def _merge_pikepdf(pdfs: Sequence[bytes], progress: Progress | None, title: str | None) -> bytes:
     total = len(pdfs)
     with _pikepdf.new() as merged:
@@ -792,7 +840,12 @@ def _merge_pikepdf(pdfs: Sequence[bytes], progress: Progress | None, title: str 
         for index, blob in enumerate(pdfs, 1):
             source = _pikepdf.open(io.BytesIO(blob))
             sources.append(source)  # pages are copied lazily on save
-            merged.pages.extend(source.pages)
+            with warnings.catch_warnings():
+                # The signature fields stay behind on purpose: a signature covers its own file only.
+                warnings.simplefilter("ignore", _pikepdf.PageCopyWarning)
+                merged.pages.extend(source.pages)
+            for page in merged.pages[len(merged.pages) - len(source.pages):]:
+                _drop_signature_widgets(page)
             if progress is not None and (index % 50 == 0 or index == total):
                 progress(index, total)
         if title:

@@ -3,7 +3,7 @@
 Public API::
 
     Limits, GeometryError (+ subclasses in lms.geometry.errors)
-    detect_format(head, filename=None) -> str | None
+    detect_format(head, filename=None, size=None) -> str | None
     load_mesh(source, filename=None, limits=None) -> Mesh
     analyse(mesh, printer=None, material="pla", overhang_angle_deg=45.0, ...) -> dict
     check_file(path, requirements=None, printer=None, limits=None, ...) -> dict
@@ -40,12 +40,12 @@ __all__ = [
     "TooManyFacesError", "TooManyVerticesError", "TruncatedFileError", "UnsafeContentError",
     "UnsupportedFormatError", "ZipBombError", "FORMATS", "Mesh", "MATERIALS", "PRINTERS",
     "detect_format", "load_mesh", "analyse", "check_file", "evaluate", "validate_requirements",
-    "repair", "export_stl", "render_thumbnail", "viewer_data",
+    "repair", "export_stl", "render_thumbnail", "viewer_data", "assemble_findings",
 ]
 
 
 def load_mesh(source, filename=None, limits=None) -> Mesh:
-    from .loaders import load_mesh as _load
+    from .exchange import load_mesh as _load
 
     return _load(source, filename=filename, limits=limits)
 
@@ -86,7 +86,15 @@ def check_file(path, requirements=None, printer=None, limits=None, material="pla
     report = analyse(mesh, printer=printer, material=material, overhang_angle_deg=angle, **kwargs)
     report["requirements"] = evaluate(report, req)
     report["ok"] = report["ok"] and all(r["passed"] for r in report["requirements"])
+    report["findings"] = assemble_findings(report)
     return report
+
+
+def assemble_findings(report) -> list[dict]:
+    """One verdict per topic from a report's requirements and checks (see lms.geometry.findings)."""
+    from .findings import assemble
+
+    return assemble(report)
 
 
 def repair(mesh, **kwargs):

@@ -57,6 +57,8 @@ def _fail_unreadable(exc) -> None:
 
 
 def _human(report: dict) -> str:
+    from .findings import assemble
+
     mark = {True: "PASS", False: "FAIL"}
     lines = [
         f"{report['file']} ({(report.get('format') or '?').upper()})",
@@ -67,16 +69,14 @@ def _human(report: dict) -> str:
         lines.append(f"  volume {report['volume_mm3']:.1f} mm3, area {report['area_mm2']:.1f} mm2")
     else:
         lines.append(f"  volume n/a (open surface), area {report['area_mm2']:.1f} mm2")
-    lines.append("checks:")
-    for c in report["checks"]:
-        status = mark[c["passed"]] if c["severity"] != "info" else "INFO"
-        if c["severity"] == "warning" and not c["passed"]:
-            status = "WARN"
-        lines.append(f"  [{status}] {c['id']}: {c['message']}")
-    if report.get("requirements"):
-        lines.append("requirements:")
-        for r in report["requirements"]:
-            lines.append(f"  [{mark[r['passed']]}] {r['key']}: {r['message']}")
+    lines.append("findings:")
+    for f in report.get("findings") or assemble(report):
+        status = mark[f["passed"]] if f["passed"] or f["severity"] == "error" else "WARN"
+        lines.append(f"  [{status}] {f['topic']}: {f['message']}")
+    notes = [c for c in report["checks"] if c["severity"] == "info"]
+    if notes:
+        lines.append("figures:")
+        lines.extend(f"  [INFO] {c['id']}: {c['message']}" for c in notes)
     lines.append("result: " + ("OK" if report["ok"] else "NOT OK"))
     return "\n".join(lines)
 

@@ -35,6 +35,7 @@ _OTHER_MAGIC = [
 _OBJ_LINE = re.compile(
     rb"^\s*(?:#|(?:v|vn|vt|vp|f|l|p|o|g|s|mtllib|usemtl|cstype|deg|curv|parm|end|surf|mg|call)\b)")
 _OBJ_DATA = re.compile(rb"^\s*(?:v|f)\s", re.M)
+_ASCII_STL_WORD = re.compile(rb"\bfacet\b|\bendsolid\b", re.I)  # admesh's own samples are upper case
 _OFF_HEAD = re.compile(rb"^\s*(?:ST)?C?N?4?n?OFF(?:\s|$|BINARY)")
 
 
@@ -91,16 +92,30 @@ def _plausible_binary_stl(head: bytes) -> bool:
     return True
 
 
-def detect_format(head: bytes, filename: str | None = None) -> str | None:
+def _exact_binary_stl(head: bytes, size: int) -> bool:
+    """84 header bytes plus exactly 50 per declared facet, and no other format's signature."""
+    if len(head) < 84 or size != 84 + 50 * int(np.frombuffer(head, "<u4", 1, 80)[0]):
+        return False
+    if any(head.startswith(magic) for magic, _name in _OTHER_MAGIC[:10]):
+        return False
+    return not head.startswith((b"glTF", b"PK\x03\x04", b"ply\n", b"ply\r\n")) and not _OFF_HEAD.match(head)
+
+
+def detect_format(head: bytes, filename: str | None = None, size: int | None = None) -> str | None:
     """Return the model format of *head* (the first KiB of a file) by content.
 
     Returns one of ``"stl", "obj", "ply", "off", "3mf", "glb"`` or ``None`` when
     the bytes are not a supported model.  *filename* is used only to break a
-    tie between equally plausible readings; the content always wins.
+    tie between equally plausible readings; the content always wins.  *size*,
+    the whole file's size when known, recognises a binary STL whose facet count
+    matches it exactly even when its data is unusable (no facets, coordinates
+    that are not numbers), so that the reader can say what is wrong.
     """
     if not head:
         return None
     head = bytes(head[:65536])
+    if size is not None and _exact_binary_stl(head, size):
+        return "stl"
     if head.startswith(b"glTF"):
         return "glb"
     if head.startswith(b"PK\x03\x04"):
@@ -111,7 +126,7 @@ def detect_format(head: bytes, filename: str | None = None) -> str | None:
         return "ply"
     stripped = head.lstrip()
     if stripped[:5].lower() == b"solid":
-        if re.search(rb"\bfacet\b|\bendsolid\b", head[:4096]) or (_is_text(head) and len(head) < 84):
+        if _ASCII_STL_WORD.search(head[:4096]) or (_is_text(head) and len(head) < 84):
             return "stl"
         # binary STL whose 80-byte header happens to start with "solid"
         if _plausible_binary_stl(head):

@@ -64,3 +64,13 @@ def get_material(material_id: str | None) -> dict:
         raise ValueError(
             f"unknown material {material_id!r}; known materials: {', '.join(sorted(MATERIALS))}")
     return MATERIALS[key]
+
+
+def register_printer(printer_id: str, name: str, build_volume_mm: list[float], **figures) -> dict:
+    """Add (or replace) a printer that checks can name, e.g. a lab profile read from a slicer's bundle.
+
+    ``figures`` override the estimate's typical values (nozzle, layer height, flow)."""
+    profile = {**PRINTERS.get(printer_id, PRINTERS[DEFAULT_PRINTER]), **figures, "id": printer_id, "name": name,
+               "build_volume_mm": [float(x) for x in build_volume_mm]}
+    PRINTERS[printer_id] = profile
+    return profile

@@ -1,5 +1,7 @@
 """Data for the browser viewer (lms/static/viewer/viewer.js).
 
+``viewer_package`` is what the app stores and serves: a small meta JSON and the mesh in a compact
+binary form, a light level first for big models (see "the compact binary form" below).
 ``viewer_data`` returns a JSON-able dict: base64 little-endian float32
 positions and uint32 indices (simplified to ``face_budget``), counts,
 bounds, extents and the problem locations from the report (capped lists).
@@ -8,6 +10,9 @@ bounds, extents and the problem locations from the report (capped lists).
 from __future__ import annotations
 
 import base64
+import gzip
+import json
+import struct
 
 import numpy as np
 
@@ -44,3 +49,129 @@ def viewer_data(mesh: Mesh, report: dict | None = None, face_budget: int = 200_0
         "extents_mm": [float(x) for x in hi - lo],
         "problems": problems,
     }
+
+
+# --- the compact binary form ----------------------------------------------------------------------
+#
+# One level of detail is a little-endian buffer:
+#   header  b"LMSM" | u8 version | u8 bits | u16 0 | u32 vertices | u32 faces | u32 position bytes |
+#           u32 index bytes | f32 origin[3] | f32 step[3]                                    (48 bytes)
+#   positions  varints: zigzag deltas of the quantized x of every vertex, then y, then z
+#   indices    varints: per triangle (smallest index first, winding kept) the delta of that index
+#              from the previous triangle's, then the second and third index minus the first
+# Vertices are in Morton (Z-curve) order and triangles sorted by their indices, so neighbours are
+# close in both streams: small varints that gzip squeezes further. Positions are quantized to
+# ``bits`` per axis over the bounding box (14 bits: 1/16383 of the model's size).
+
+MAGIC = b"LMSM"
+POSITION_BITS = 14
+HEADER = struct.Struct("<4sBBHIIII3f3f")
+#: Models above this many triangles are first shown simplified to it; full detail is loaded on demand.
+LIGHT_FACES = 200_000
+PACKAGE_MAGIC = b"LMSV1\n"
+
+
+def _spread_bits(x: np.ndarray) -> np.ndarray:
+    """Spread the low 21 bits of ``x`` to every third bit (for a 3D Morton code)."""
+    x = x.astype(np.uint64) & np.uint64(0x1FFFFF)
+    for shift, mask in ((32, 0x1F00000000FFFF), (16, 0x1F0000FF0000FF), (8, 0x100F00F00F00F00F),
+                        (4, 0x10C30C30C30C30C3), (2, 0x1249249249249249)):
+        x = (x | (x << np.uint64(shift))) & np.uint64(mask)
+    return x
+
+
+def varints(values: np.ndarray) -> bytes:
+    """LEB128 encoding of non-negative integers below 2**35, vectorised."""
+    values = values.astype(np.uint64)
+    length = np.ones(len(values), np.int64)
+    for k in (7, 14, 21, 28):
+        length += values >= np.uint64(1 << k)
+    out = np.zeros(int(length.sum()), np.uint8)
+    start = np.cumsum(length) - length
+    for b in range(5):
+        has = length > b
+        byte = (values[has] >> np.uint64(7 * b)) & np.uint64(0x7F)
+        more = (length[has] > b + 1).astype(np.uint64) << np.uint64(7)
+        out[start[has] + b] = (byte | more).astype(np.uint8)
+    return out.tobytes()
+
+
+def _zigzag(d: np.ndarray) -> np.ndarray:
+    return (d << 1) ^ (d >> 63)
+
+
+def encode_mesh(vertices: np.ndarray, faces: np.ndarray, bits: int = POSITION_BITS) -> bytes:
+    """vertices (n, 3) float, faces (m, 3) int -> the binary level described above."""
+    v = np.asarray(vertices, np.float64)
+    f = np.asarray(faces, np.int64)
+    lo = v.min(axis=0) if len(v) else np.zeros(3)
+    span = (v.max(axis=0) - lo) if len(v) else np.ones(3)
+    step = np.where(span > 0, span / ((1 << bits) - 1), 1.0)
+    q = np.round((v - lo) / step).astype(np.int64)
+    key = _spread_bits(q[:, 0]) | (_spread_bits(q[:, 1]) << np.uint64(1)) | (_spread_bits(q[:, 2]) << np.uint64(2))
+    order = np.argsort(key, kind="stable")
+    remap = np.empty(len(v), np.int64)
+    remap[order] = np.arange(len(v))
+    q, f = q[order], remap[f]
+    first = np.argmin(f, axis=1)
+    f = np.take_along_axis(f, (first[:, None] + np.arange(3)) % 3, axis=1)  # a rotation keeps the winding
+    f = f[np.lexsort((f[:, 2], f[:, 1], f[:, 0]))]
+    deltas = np.diff(q, axis=0, prepend=np.zeros((1, 3), np.int64))
+    positions = varints(_zigzag(deltas).T.ravel())
+    indices = varints(np.concatenate([np.diff(f[:, 0], prepend=0), f[:, 1] - f[:, 0], f[:, 2] - f[:, 0]]))
+    header = HEADER.pack(MAGIC, 1, bits, 0, len(v), len(f), len(positions), len(indices), *lo, *step)
+    return header + positions + indices
+
+
+def _compact(mesh: Mesh) -> tuple[np.ndarray, np.ndarray]:
+    """The mesh without vertices that no face uses."""
+    v, f = mesh.vertices, mesh.faces
+    used = np.unique(f)
+    if len(used) == len(v):
+        return v, f
+    remap = np.full(len(v), -1, np.int64)
+    remap[used] = np.arange(len(used))
+    return v[used], remap[f]
+
+
+def viewer_package(mesh: Mesh, report: dict | None = None, light_faces: int = LIGHT_FACES) -> bytes:
+    """The stored viewer data: meta JSON, then each level of detail gzip-compressed, lightest first.
+
+    ``PACKAGE_MAGIC | u32 meta length | meta JSON | level 0 | level 1 ...``; the meta lists each
+    level's faces and (offset, length) within the part after the meta.
+    """
+    meta = viewer_meta(mesh, report)
+    levels = []
+    if len(mesh.faces) > light_faces:
+        light, _simplified, _kept = simplify(mesh, light_faces)
+        levels.append(_compact(light))
+    levels.append(_compact(mesh))
+    blobs, offset = [], 0
+    meta["levels"] = []
+    for v, f in levels:
+        blob = gzip.compress(encode_mesh(v, f), compresslevel=6, mtime=0)  # 9 takes 6x longer for 0.5 % less
+        meta["levels"].append({"faces": int(len(f)), "vertices": int(len(v)), "offset": offset, "length": len(blob)})
+        blobs.append(blob)
+        offset += len(blob)
+    head = json.dumps(meta, separators=(",", ":")).encode()
+    return PACKAGE_MAGIC + struct.pack("<I", len(head)) + head + b"".join(blobs)
+
+
+def viewer_meta(mesh: Mesh, report: dict | None) -> dict:
+    lo, hi = mesh.vertices.min(axis=0), mesh.vertices.max(axis=0)
+    problems = {"open_edges": [], "nonmanifold_edges": [], "inverted_faces": []}
+    locations = (report or {}).get("locations") or {}
+    for kind in problems:
+        problems[kind] = [list(map(float, item)) for item in (locations.get(kind) or [])[:PROBLEM_CAP]]
+    return {"format": "lms-mesh-1", "face_count": int(len(mesh.faces)),
+            "bounds": [[float(x) for x in lo], [float(x) for x in hi]],
+            "extents_mm": [float(x) for x in hi - lo], "problems": problems}
+
+
+def read_package(blob: bytes) -> tuple[dict, bytes] | None:
+    """(meta, level bytes) of a stored package, or None for the older gzip JSON form."""
+    if not blob.startswith(PACKAGE_MAGIC):
+        return None
+    start = len(PACKAGE_MAGIC) + 4
+    (size,) = struct.unpack_from("<I", blob, len(PACKAGE_MAGIC))
+    return json.loads(blob[start:start + size]), blob[start + size:]

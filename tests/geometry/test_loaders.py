@@ -21,7 +21,12 @@ BOX = trimesh.creation.box((10, 20, 30))
 
 
 def _export(fmt):
-    data = BOX.export(file_type=fmt)
+    box = BOX
+    if fmt == "glb":  # glTF is in metres with +Y up: (x, y, z) in mm, Z up -> (x, z, -y) / 1000
+        box = BOX.copy()
+        box.apply_transform(np.diag([0.001, 0.001, 0.001, 1.0]) @ [[1, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0],
+                                                                   [0, 0, 0, 1]])
+    data = box.export(file_type=fmt)
     return data.encode() if isinstance(data, str) else data
 
 

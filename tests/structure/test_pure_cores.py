@@ -17,6 +17,7 @@ CORES = {
                           "m = trimesh.creation.box((20, 20, 20)); import io; b = io.BytesIO(); m.export(b, 'stl')\n"
                           "mesh = g.load_mesh(b.getvalue(), 'cube.stl'); g.analyse(mesh)",
     "certificate renderer": "from lms.certificates import pdf, pdf_labels, pdf_fetcher  # noqa",
+    "certificate signing and credentials": "from lms.certificates import signing, credentials, status_list, codes  # noqa",
 }
 
 

@@ -1,7 +1,7 @@
 """course content in several languages: lesson and brief translations, a course's complete languages
 
 Revision ID: 8a41c2e7f0b3
-Revises: 4c8e2a9d1f07
+Revises: 5c3e9a1f7b20
 Create Date: 2026-12-01 23:45:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '8a41c2e7f0b3'
-down_revision = '4c8e2a9d1f07'
+down_revision = '5c3e9a1f7b20'
 branch_labels = None
 depends_on = None
 

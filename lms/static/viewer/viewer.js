@@ -4,7 +4,13 @@
 // three.js is resolved through the importmap emitted by `viewer_assets()`
 // ("three" and "three/addons/").
 //
-// Data contract (JSON at data-viewer-url, units mm, Z up):
+// Data at data-viewer-url (units mm, Z up) comes in one of two forms.
+// The compact one (format "lms-mesh-1", lms/geometry/viewer.py):
+//   face_count, bounds, extents_mm, problems (as below)
+//   levels      [{faces, vertices, url}, ...] lightest first; the first is
+//               shown, the last (full detail) is loaded when asked for. Each
+//               url answers the binary form described in viewer.py.
+// The older one (whole JSON):
 //   positions   base64, little-endian float32 xyz
 //   indices     base64, little-endian uint32, 3 per face
 //   vertex_count, face_count, simplified (bool)
@@ -122,24 +128,8 @@ function bytesTo(bytes, ArrayType, getter) {
   return out;
 }
 
-/** Decode and validate the JSON payload into typed arrays. */
-export function decodeViewerData(data) {
-  if (!data || typeof data !== 'object') throw new DataError('not an object');
-  const positions = bytesTo(base64ToBytes(data.positions), Float32Array, 'getFloat32');
-  const indices = bytesTo(base64ToBytes(data.indices), Uint32Array, 'getUint32');
-  if (positions.length % 3 !== 0) throw new DataError('positions not xyz triples');
-  if (indices.length % 3 !== 0) throw new DataError('indices not triangles');
-  const vertexCount = positions.length / 3;
-  const faceCount = indices.length / 3;
-  if (Number.isFinite(data.vertex_count) && data.vertex_count !== vertexCount) {
-    throw new DataError('vertex_count mismatch');
-  }
-  if (Number.isFinite(data.face_count) && data.face_count !== faceCount) {
-    throw new DataError('face_count mismatch');
-  }
-  for (let i = 0; i < indices.length; i++) {
-    if (indices[i] >= vertexCount) throw new DataError('index out of range');
-  }
+/** Problems, bounds and extents of either form. */
+function decodeMeta(data) {
   const problems = {};
   const src = data.problems || {};
   const widths = { open_edges: 6, nonmanifold_edges: 6, inverted_faces: 9 };
@@ -166,6 +156,109 @@ export function decodeViewerData(data) {
   } else if (bounds) {
     extents = [0, 1, 2].map((k) => bounds[1][k] - bounds[0][k]);
   }
+  return { problems, bounds, extents };
+}
+
+const MESH_MAGIC = 'LMSM';
+const MESH_HEADER_BYTES = 48;
+
+/** LEB128 varints in bytes[start, end): exactly `count` of them. */
+function readVarints(bytes, start, end, count) {
+  const out = new Uint32Array(count);
+  let p = start;
+  for (let i = 0; i < count; i++) {
+    let value = 0;
+    let scale = 1;
+    let byte;
+    do {
+      if (p >= end) throw new DataError('varint stream truncated');
+      byte = bytes[p++];
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte & 0x80);
+    out[i] = value;
+  }
+  if (p !== end) throw new DataError('varint stream too long');
+  return out;
+}
+
+/** One level of detail in the compact binary form -> positions and indices. */
+export function decodeMeshBinary(buffer) {
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < MESH_HEADER_BYTES) throw new DataError('mesh too short');
+  const view = new DataView(buffer);
+  const bytes = new Uint8Array(buffer);
+  const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
+  if (magic !== MESH_MAGIC || bytes[4] !== 1) throw new DataError('not an lms mesh');
+  const vertexCount = view.getUint32(8, true);
+  const faceCount = view.getUint32(12, true);
+  const positionBytes = view.getUint32(16, true);
+  const indexBytes = view.getUint32(20, true);
+  if (MESH_HEADER_BYTES + positionBytes + indexBytes !== buffer.byteLength) throw new DataError('mesh length');
+  const origin = [0, 1, 2].map((k) => view.getFloat32(24 + 4 * k, true));
+  const step = [0, 1, 2].map((k) => view.getFloat32(36 + 4 * k, true));
+  const deltas = readVarints(bytes, MESH_HEADER_BYTES, MESH_HEADER_BYTES + positionBytes, 3 * vertexCount);
+  const positions = new Float32Array(3 * vertexCount);
+  for (let k = 0; k < 3; k++) {
+    let q = 0;
+    for (let i = 0; i < vertexCount; i++) {
+      const z = deltas[k * vertexCount + i];
+      q += (z >>> 1) ^ -(z & 1); // zigzag back to a signed step
+      positions[3 * i + k] = origin[k] + q * step[k];
+    }
+  }
+  const start = MESH_HEADER_BYTES + positionBytes;
+  const codes = readVarints(bytes, start, start + indexBytes, 3 * faceCount);
+  const indices = new Uint32Array(3 * faceCount);
+  let first = 0;
+  for (let t = 0; t < faceCount; t++) {
+    first += codes[t];
+    const second = first + codes[faceCount + t];
+    const third = first + codes[2 * faceCount + t];
+    if (second >= vertexCount || third >= vertexCount) throw new DataError('index out of range');
+    indices[3 * t] = first;
+    indices[3 * t + 1] = second;
+    indices[3 * t + 2] = third;
+  }
+  return { positions, indices, vertexCount, faceCount };
+}
+
+/** The compact form's meta plus one decoded level. */
+function compactData(meta, mesh, levelNumber) {
+  const levels = Array.isArray(meta.levels) ? meta.levels : [];
+  return {
+    ...mesh,
+    ...decodeMeta(meta),
+    simplified: levelNumber < levels.length - 1,
+    levels,
+    level: levelNumber,
+  };
+}
+
+async function fetchMesh(url) {
+  const response = await fetch(url, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+/** Decode and validate the JSON payload into typed arrays. */
+export function decodeViewerData(data) {
+  if (!data || typeof data !== 'object') throw new DataError('not an object');
+  const positions = bytesTo(base64ToBytes(data.positions), Float32Array, 'getFloat32');
+  const indices = bytesTo(base64ToBytes(data.indices), Uint32Array, 'getUint32');
+  if (positions.length % 3 !== 0) throw new DataError('positions not xyz triples');
+  if (indices.length % 3 !== 0) throw new DataError('indices not triangles');
+  const vertexCount = positions.length / 3;
+  const faceCount = indices.length / 3;
+  if (Number.isFinite(data.vertex_count) && data.vertex_count !== vertexCount) {
+    throw new DataError('vertex_count mismatch');
+  }
+  if (Number.isFinite(data.face_count) && data.face_count !== faceCount) {
+    throw new DataError('face_count mismatch');
+  }
+  for (let i = 0; i < indices.length; i++) {
+    if (indices[i] >= vertexCount) throw new DataError('index out of range');
+  }
+  const { problems, bounds, extents } = decodeMeta(data);
   return {
     positions,
     indices,
@@ -235,6 +328,7 @@ class ModelViewer {
       reset: root.querySelector('[data-action="reset"]'),
       wireframe: root.querySelector('[data-action="wireframe"]'),
       problems: root.querySelector('[data-action="problems"]'),
+      full: root.querySelector('[data-action="full"]'),
     };
     const d = root.dataset;
     this.labels = {
@@ -287,12 +381,22 @@ class ModelViewer {
       this.fail(this.labels.errorFetch, err);
       return;
     }
+    let buffer = null;
+    if (payload && payload.format === 'lms-mesh-1') {
+      try {
+        buffer = await fetchMesh(payload.levels[0].url);
+      } catch (err) {
+        this.fail(this.labels.errorFetch, err);
+        return;
+      }
+    }
     try {
-      this.data = decodeViewerData(payload);
+      this.data = buffer ? compactData(payload, decodeMeshBinary(buffer), 0) : decodeViewerData(payload);
     } catch (err) {
       this.fail(this.labels.errorData, err);
       return;
     }
+    this.meta = buffer ? payload : null;
     this.fillInfo();
 
     let lib;
@@ -308,6 +412,100 @@ class ModelViewer {
       // WebGLRenderer throws when no context can be created.
       this.fail(this.labels.errorWebgl, err);
     }
+  }
+
+  /** The model's meshes (and feature edges) from this.data, added to the scene. */
+  buildMesh(lib) {
+    const { THREE } = lib;
+    const colors = this.colors;
+    const scene = this.scene;
+    const { positions, indices, faceCount } = this.data;
+    const geometry = new THREE.BufferGeometry();
+    geometry.setAttribute('position', new THREE.BufferAttribute(positions, 3));
+    geometry.setIndex(new THREE.BufferAttribute(indices, 1));
+    geometry.computeVertexNormals();
+    geometry.computeBoundingBox();
+    geometry.computeBoundingSphere();
+
+    let displayGeometry = geometry;
+    let flatShading = false;
+    if (faceCount > 0 && faceCount <= CREASE_FACE_LIMIT && lib.toCreasedNormals) {
+      // Sharp edges stay sharp, curved surfaces stay smooth.
+      displayGeometry = lib.toCreasedNormals(geometry, CREASE_ANGLE);
+    } else {
+      flatShading = true;
+    }
+    this.geometry = displayGeometry;
+
+    const frontMaterial = new THREE.MeshStandardMaterial({
+      color: colors.model,
+      roughness: 0.55,
+      metalness: 0.05,
+      flatShading,
+      side: THREE.FrontSide,
+      polygonOffset: true,
+      polygonOffsetFactor: 1,
+      polygonOffsetUnits: 1,
+    });
+    // Inside of the shell (visible through holes or where faces are
+    // inverted) in a darker tone so it reads as "inside".
+    const backMaterial = new THREE.MeshStandardMaterial({
+      color: colors.modelBack,
+      roughness: 0.8,
+      metalness: 0,
+      flatShading,
+      side: THREE.BackSide,
+      polygonOffset: true,
+      polygonOffsetFactor: 1,
+      polygonOffsetUnits: 1,
+    });
+    this.frontMesh = new THREE.Mesh(displayGeometry, frontMaterial);
+    this.backMesh = new THREE.Mesh(displayGeometry, backMaterial);
+    scene.add(this.frontMesh, this.backMesh);
+
+    if (faceCount > 0 && faceCount <= FEATURE_EDGE_FACE_LIMIT) {
+      const edgeGeometry = new THREE.EdgesGeometry(geometry, 35);
+      this.featureEdges = new THREE.LineSegments(
+        edgeGeometry,
+        new THREE.LineBasicMaterial({ color: colors.edges, transparent: true, opacity: 0.55 }),
+      );
+      scene.add(this.featureEdges);
+    }
+    return geometry;
+  }
+
+  /** Swap the shown level of detail for the full one (the "Full detail" button). */
+  async loadFullDetail() {
+    const levels = this.meta?.levels || [];
+    const last = levels.length - 1;
+    if (!this.lib || last <= this.data.level) return;
+    const button = this.buttons.full;
+    if (button) button.disabled = true;
+    this.setStatus(this.labels.loading);
+    let data;
+    try {
+      data = compactData(this.meta, decodeMeshBinary(await fetchMesh(levels[last].url)), last);
+    } catch (err) {
+      console.warn('[model-viewer]', err);
+      this.setStatus(this.labels.errorFetch);
+      if (button) button.disabled = false;
+      return;
+    }
+    for (const obj of [this.frontMesh, this.backMesh, this.featureEdges]) {
+      if (!obj) continue;
+      this.scene.remove(obj);
+      obj.geometry?.dispose?.();
+      obj.material?.dispose?.();
+    }
+    this.featureEdges = null;
+    this.data = data;
+    this.buildMesh(this.lib);
+    this.applyWireframe();
+    this.fillInfo();
+    if (button) button.hidden = true;
+    this.root.dataset.level = 'full';
+    this.setStatus('');
+    this.requestRender();
   }
 
   fail(message, err) {
@@ -384,59 +582,8 @@ class ModelViewer {
     scene.background = new THREE.Color(colors.background);
     this.scene = scene;
 
-    // ---- geometry
-    const { positions, indices, faceCount, problems } = this.data;
-    const geometry = new THREE.BufferGeometry();
-    geometry.setAttribute('position', new THREE.BufferAttribute(positions, 3));
-    geometry.setIndex(new THREE.BufferAttribute(indices, 1));
-    geometry.computeVertexNormals();
-    geometry.computeBoundingBox();
-    geometry.computeBoundingSphere();
-
-    let displayGeometry = geometry;
-    let flatShading = false;
-    if (faceCount > 0 && faceCount <= CREASE_FACE_LIMIT && lib.toCreasedNormals) {
-      // Sharp edges stay sharp, curved surfaces stay smooth.
-      displayGeometry = lib.toCreasedNormals(geometry, CREASE_ANGLE);
-    } else {
-      flatShading = true;
-    }
-    this.geometry = displayGeometry;
-
-    const frontMaterial = new THREE.MeshStandardMaterial({
-      color: colors.model,
-      roughness: 0.55,
-      metalness: 0.05,
-      flatShading,
-      side: THREE.FrontSide,
-      polygonOffset: true,
-      polygonOffsetFactor: 1,
-      polygonOffsetUnits: 1,
-    });
-    // Inside of the shell (visible through holes or where faces are
-    // inverted) in a darker tone so it reads as "inside".
-    const backMaterial = new THREE.MeshStandardMaterial({
-      color: colors.modelBack,
-      roughness: 0.8,
-      metalness: 0,
-      flatShading,
-      side: THREE.BackSide,
-      polygonOffset: true,
-      polygonOffsetFactor: 1,
-      polygonOffsetUnits: 1,
-    });
-    this.frontMesh = new THREE.Mesh(displayGeometry, frontMaterial);
-    this.backMesh = new THREE.Mesh(displayGeometry, backMaterial);
-    scene.add(this.frontMesh, this.backMesh);
-
-    if (faceCount > 0 && faceCount <= FEATURE_EDGE_FACE_LIMIT) {
-      const edgeGeometry = new THREE.EdgesGeometry(geometry, 35);
-      this.featureEdges = new THREE.LineSegments(
-        edgeGeometry,
-        new THREE.LineBasicMaterial({ color: colors.edges, transparent: true, opacity: 0.55 }),
-      );
-      scene.add(this.featureEdges);
-    }
+    const geometry = this.buildMesh(lib);
+    const { problems } = this.data;
 
     // ---- bounds / framing
     const box = new THREE.Box3();
@@ -662,6 +809,8 @@ class ModelViewer {
     this.buttons.reset?.addEventListener('click', () => this.resetView());
     this.buttons.wireframe?.addEventListener('click', () => this.setWireframe(!this.wireframe));
     this.buttons.problems?.addEventListener('click', () => this.setProblemsVisible(!this.problemsVisible));
+    this.buttons.full?.addEventListener('click', () => this.loadFullDetail());
+    if (this.buttons.full) this.buttons.full.hidden = !(this.data?.simplified && this.meta);
     this.canvas.addEventListener('keydown', (event) => this.onKeyDown(event));
     // Clicking the canvas should give it keyboard focus (tabindex=0 in markup).
     this.canvas.addEventListener('pointerdown', () => this.canvas.focus({ preventScroll: true }));

@@ -4,6 +4,7 @@ Layout of the served temp dir (URL path -> file):
 
     /vendor/three   -> symlink to <repo>/node_modules/three   (core.vendor)
     /static/viewer  -> symlink to <repo>/lms/static/viewer    (core.static)
+    /static/dist    -> symlink to <repo>/lms/static/dist      (the bundle: npm run build)
     /data/sample.json, /data/thumb.png                        (generated)
     /index.html     -> viewer_page.html rendered with the real _viewer.html
 
@@ -75,6 +76,7 @@ def build_site(root: Path, payload: dict | None = None) -> Path:
     (root / "data").mkdir(exist_ok=True)
     (root / "vendor" / "three").symlink_to(REPO / "node_modules" / "three", target_is_directory=True)
     (root / "static" / "viewer").symlink_to(REPO / "lms" / "static" / "viewer", target_is_directory=True)
+    (root / "static" / "dist").symlink_to(REPO / "lms" / "static" / "dist", target_is_directory=True)
     payload = payload if payload is not None else sample_mesh.sample_payload()
     (root / "data" / "sample.json").write_text(json.dumps(payload))
     (root / "data" / "thumb.png").write_bytes(tiny_png())
