@@ -78,7 +78,13 @@ def lesson_content(course, lesson, interface: str, asset_base: str) -> dict:  # 
     order = reading_order(course, interface)
     body, shown = pick({course.language: lesson.body_md, **(lesson.bodies or {})}, *order)
     return {"lang": shown, "content_lang": shown, "notice": notice(course, order[0], shown, interface),
-            "body_html": render_markdown(body, asset_base)}
+            "body_html": render_markdown(without_title(body), asset_base)}
+
+
+def without_title(markdown: str) -> str:
+    """The lesson text without its leading '# Title' line: the page prints the title once, as its h1."""
+    first, _sep, rest = (markdown or "").lstrip().partition("\n")
+    return rest if first.startswith("# ") else markdown
 
 
 def assignment_content(course, assignment, interface: str) -> dict:  # noqa: ANN001
