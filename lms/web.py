@@ -35,6 +35,27 @@ class BoundedInt(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def _without_nul(multidict):  # noqa: ANN001, ANN202
+    pairs = [(k.replace("\x00", "\ufffd"), v.replace("\x00", "\ufffd")) for k, v in multidict.items(multi=True)]
+    return type(multidict)(pairs)
+
+
+def _replace_nul_bytes() -> None:
+    """NUL in a form field, a query argument or a file name becomes U+FFFD before any view reads it.
+
+    No person types a NUL, and PostgreSQL text cannot hold one (a DataError, so a 500): read as an
+    ordinary wrong character, the form's validators answer with their messages instead.
+    """
+    req = request._get_current_object()
+    for name in ("args", "form"):
+        values = getattr(req, name)
+        if any("\x00" in k or "\x00" in v for k, v in values.items(multi=True)):
+            req.__dict__[name] = _without_nul(values)  # both are cached properties of the request
+    for upload in req.files.values():
+        if upload.filename and "\x00" in upload.filename:
+            upload.filename = upload.filename.replace("\x00", "\ufffd")
+
+
 def page_arg() -> int:
     """The ``?page=`` number: 1 when absent or not a number, 404 when no listing could have it."""
     page = request.args.get("page", 1, type=int)
@@ -96,8 +117,11 @@ def register_blueprints(app, url_prefix: str) -> None:
 
     prefix = url_prefix.rstrip("/") or None
     app.url_map.converters["int"] = BoundedInt  # before any rule of ours is added
-    for bp in (core, accounts_bp, catalog_bp, teach_bp, admin_bp, *extra_blueprints()):
+    blueprints = (core, accounts_bp, catalog_bp, teach_bp, admin_bp, *extra_blueprints())
+    for bp in blueprints:
         app.register_blueprint(bp, url_prefix=prefix)
+    ours = {bp.name for bp in blueprints}
+    app.before_request(lambda: _replace_nul_bytes() if request.blueprint in ours else None)
 
     from lms.accounts.operations import user_for_session
 
@@ -153,15 +177,28 @@ def _csrf_error(exc: CSRFError):
                            message=_("The form expired or was sent from elsewhere. Reload the page and try again.")), 400
 
 
+def aria_attrs(field, described: str | None, autofocus: bool = False) -> dict:  # noqa: ANN001
+    """The attributes that tie a form field to its help and errors, leaving out those without a value."""
+    attrs = {"aria-describedby": described} if described else {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    if autofocus:
+        attrs["autofocus"] = True
+    return attrs
+
+
 def register_template_helpers(app) -> None:
     from lms import formatting
 
     formatting.init_app(app)
+    app.jinja_env.globals["aria_attrs"] = aria_attrs  # a global: imported form macros see no context
     @app.context_processor
     def _helpers():
         return {
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
             "current_lang": str(get_locale() or "en"),
-            "site_name": current_app.config["LMS_SITE_NAME"],
+            # The site's own name and institution: translated when they are the defaults (or a catalogue has them).
+            "site_name": _(current_app.config["LMS_SITE_NAME"]),
+            "institution": _(current_app.config["LMS_INSTITUTION"]),
             "has_endpoint": lambda name: name in current_app.view_functions,
         }

@@ -13,10 +13,12 @@ and the room for the signature is fixed instead of estimated with a dummy signat
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,8 +215,24 @@ class PdfSigner:
         self._reserved = (sum(len(c.dump()) for c in chain) + 4096 + 1) // 2 * 2  # pyHanko wants it even
 
     def sign(self, pdf: bytes) -> bytes:
+        return outside_event_loop(self._sign, pdf)
+
+    def _sign(self, pdf: bytes) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         return signers.sign_pdf(writer, self._meta, signer=self._signer, bytes_reserved=self._reserved).getvalue()
+
+
+def outside_event_loop(function, *args):  # noqa: ANN001, ANN201
+    """``function(*args)``, on a short-lived thread when this one runs an asyncio loop.
+
+    pyHanko's synchronous API starts an event loop of its own, which asyncio refuses inside a running
+    one (a host application under an async server, or a test driving a browser)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
 
 
 # --- checking ------------------------------------------------------------------------------------
