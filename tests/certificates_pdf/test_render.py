@@ -10,6 +10,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 import lms.certificates.pdf as pdfmod
+import lms.certificates.pdf_merge as pdf_merge
 from lms.certificates.pdf import (
     CertificateRenderer,
     CertificateTemplateError,
@@ -179,7 +180,7 @@ def test_render_many_chunks_and_batch_pages(tmp_path):
 @pytest.mark.parametrize("engine", ["auto", "pypdf"])
 def test_merge_pdfs_keeps_every_page_and_the_frozen_content(renderer, monkeypatch, tmp_path, engine):
     if engine == "pypdf":
-        monkeypatch.setattr(pdfmod, "_pikepdf", None)
+        monkeypatch.setattr(pdf_merge, "_pikepdf", None)
     pdfs = renderer.render_many([make_data(holder_name=f"Frozen {i}", language="en") for i in range(3)])
     batch = renderer.render_batch([make_data(holder_name="Batch A", language="en"),
                                    make_data(holder_name="Batch B", language="en")])
