@@ -69,7 +69,7 @@ def qr_rectangles(page, attribute: str) -> list:
     return rects
 
 
-def _qr_form_content(qr: "segno.QRCode") -> tuple[int, bytes]:
+def _qr_form_content(qr: segno.QRCode) -> tuple[int, bytes]:
     """PDF content drawing the dark modules of ``qr`` as filled rectangles, one
     per horizontal run, in a ``size`` x ``size`` unit square (y up)."""
     matrix = qr.matrix

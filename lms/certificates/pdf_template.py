@@ -83,11 +83,11 @@ def _size_class(text: str, long: int, very_long: int) -> str:
 QR_MASK = 0
 
 
-def _qr(url: str) -> "segno.QRCode":
+def _qr(url: str) -> segno.QRCode:
     return segno.make(url, error="m", micro=False, mask=QR_MASK)
 
 
-def _qr_svg_markup(qr: "segno.QRCode") -> Markup:
+def _qr_svg_markup(qr: segno.QRCode) -> Markup:
     return Markup(qr.svg_inline(scale=1, border=0, omitsize=True, dark="#000", svgclass="qrcode"))
 
 
@@ -106,7 +106,7 @@ class LazyQR:
     :func:`qr_svg`. The layered renderer never prints it (it draws the code
     itself), so most certificates never build the SVG text."""
 
-    __slots__ = ("url", "_qr", "_svg")
+    __slots__ = ("_qr", "_svg", "url")
 
     def __init__(self, url: str):
         self.url = url
@@ -114,7 +114,7 @@ class LazyQR:
         self._svg = None
 
     @property
-    def qr(self) -> "segno.QRCode":
+    def qr(self) -> segno.QRCode:
         if self._qr is None:
             self._qr = _qr(self.url)
         return self._qr
