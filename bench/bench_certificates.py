@@ -36,7 +36,7 @@ LAST = ["Чыныбаев", "Асанова", "Осмонов", "Үсөнова"
 COURSE = "3d-printing-classroom"
 
 
-def timed(fn, *args, **kwargs):  # noqa: ANN001
+def timed(fn, *args, **kwargs):
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     return result, time.perf_counter() - start
