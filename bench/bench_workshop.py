@@ -124,17 +124,20 @@ def _session(base: str, email: str):
     import requests
 
     s = requests.Session()
-    page = s.get(f"{base}/login", timeout=30).text
+    # People arrive over a minute, not in one instant: a password hash costs a core ~0.1 s, and the burst
+    # measured here is the uploads, not fifty simultaneous logins.
+    time.sleep(int(re.search(r"\d+", email).group()) * 0.5)
+    page = s.get(f"{base}/login", timeout=120).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     r = s.post(f"{base}/login", data={"email": email, "password": PASSWORD, "csrf_token": token},
-               allow_redirects=False, timeout=30)
+               allow_redirects=False, timeout=120)
     if r.status_code != 303:
         raise RuntimeError(f"login {email}: {r.status_code}")
     return s
 
 
 def _token(s, url: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', s.get(url, timeout=30).text).group(1)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', s.get(url, timeout=120).text).group(1)
 
 
 def learner(base: str, email: str, model: str, barrier, results) -> None:
@@ -254,13 +257,26 @@ def run_workshop(base: str, model: Path, learners: int, browsers: int) -> dict:
               for n in range(learners, learners + browsers)]
     for p in procs:
         p.start()
-    barrier.wait(timeout=300)  # every learner is on the assignment page, the file in memory
+    try:
+        barrier.wait(timeout=300)  # every learner is on the assignment page, the file in memory
+    except Exception:
+        stop_browsing.set()
+        time.sleep(5)
+        while not results.empty():
+            print("  before the burst:", results.get())
+        for p in procs:
+            p.terminate()
+        raise SystemExit("the burst did not start") from None
     go.set()
     burst = time.time()
-    outcomes = [results.get(timeout=600) for _ in range(learners)]
+    outcomes, pages = [], []
+    while len(outcomes) < learners:  # a browser that failed early reports before the learners
+        item = results.get(timeout=600)
+        (outcomes if item[0] == "learner" else pages).append(item)
     all_checked = time.time() - burst
     stop_browsing.set()
-    pages = [results.get(timeout=120) for _ in range(browsers)]
+    while len(pages) < browsers:
+        pages.append(results.get(timeout=120))
     for p in procs:
         p.join(timeout=60)
     timings = [t for _kind, _email, ts, _errs in pages for t in ts]

@@ -41,6 +41,9 @@ class LMS:
         login_manager.init_app(app)
         register_template_helpers(app)
         register_blueprints(app, url_prefix)
+        from lms.accounts.limits import init_limits
+
+        init_limits(app)
         app.extensions["lms"] = self
 
 

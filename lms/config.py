@@ -41,6 +41,13 @@ DEFAULTS: dict[str, object] = {
     "LMS_PAGE_SIZE": 25,
     "LMS_PASSWORD_MIN_LENGTH": 8,
     "LMS_MAX_UPLOAD_MB": 100,
+    # Per-address request limits (lms/accounts/limits.py): Flask-Limiter's notation, switched by LMS_RATELIMIT_ENABLED.
+    "LMS_RATELIMIT_ENABLED": True,
+    "LMS_LIMIT_LOGIN": "30 per minute;200 per hour",  # failed logins only
+    "LMS_LIMIT_RESET": "5 per minute;30 per hour",
+    "LMS_LIMIT_REGISTER": "10 per minute;60 per hour",
+    "LMS_LIMIT_ENROL_KEY": "10 per minute;30 per hour",  # wrong keys only
+    "LMS_LIMIT_VERIFY": "60 per minute",
     "LMS_PROXY_COUNT": 0,  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1)
     "LMS_HEALTH_MIN_FREE_MB": 512,
     "LMS_X_ACCEL_PREFIX": None,  # nginx's internal location of the store (deploy/nginx-lms.conf: /_stored)  # /healthz fails below this much free disk under the store

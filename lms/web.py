@@ -44,6 +44,27 @@ class BoundedInt(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def _without_nul(multidict):
+    pairs = [(k.replace("\x00", "\ufffd"), v.replace("\x00", "\ufffd")) for k, v in multidict.items(multi=True)]
+    return type(multidict)(pairs)
+
+
+def _replace_nul_bytes() -> None:
+    """NUL in a form field, a query argument or a file name becomes U+FFFD before any view reads it.
+
+    No person types a NUL, and PostgreSQL text cannot hold one (a DataError, so a 500): read as an
+    ordinary wrong character, the form's validators answer with their messages instead.
+    """
+    req = request._get_current_object()
+    for name in ("args", "form"):
+        values = getattr(req, name)
+        if any("\x00" in k or "\x00" in v for k, v in values.items(multi=True)):
+            req.__dict__[name] = _without_nul(values)  # both are cached properties of the request
+    for upload in req.files.values():
+        if upload.filename and "\x00" in upload.filename:
+            upload.filename = upload.filename.replace("\x00", "\ufffd")
+
+
 def page_arg() -> int:
     """The ``?page=`` number: 1 when absent or not a number, 404 when no listing could have it."""
     page = request.args.get("page", 1, type=int)
@@ -105,8 +126,11 @@ def register_blueprints(app, url_prefix: str) -> None:
 
     prefix = url_prefix.rstrip("/") or None
     app.url_map.converters["int"] = BoundedInt  # before any rule of ours is added
-    for bp in (core, accounts_bp, catalog_bp, teach_bp, admin_bp, *extra_blueprints()):
+    blueprints = (core, accounts_bp, catalog_bp, teach_bp, admin_bp, *extra_blueprints())
+    for bp in blueprints:
         app.register_blueprint(bp, url_prefix=prefix)
+    ours = {bp.name for bp in blueprints}
+    app.before_request(lambda: _replace_nul_bytes() if request.blueprint in ours else None)
 
     from lms.accounts.operations import user_for_session
 

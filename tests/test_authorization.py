@@ -94,6 +94,17 @@ ROUTES.update({
     "certificates.status_list": ("GET", "/credentials/status/0", expect(200, 200, 200, 200)),
 })
 
+# The lab (the test course's submission is not sliced: no G-code, no photo; no printer exists).
+ROUTES.update({
+    "lab.printers_page": ("GET", "/admin/printers", expect(302, 404, 404, 200)),
+    "lab.lab_page": ("GET", "/lab/", expect(302, 404, 200, 200)),
+    "lab.job_action": ("POST", "/lab/jobs/999999/cancel", expect(302, 404, 404, 404)),
+    "lab.send_to_printer": ("POST", f"{S}/print", expect(302, 404, 400, 400)),
+    "lab.gcode": ("GET", f"{S}/model.gcode", expect(302, 404, 404, 404)),
+    "lab.photo": ("GET", f"{S}/photo", expect(302, 404, 404, 404)),
+    "lab.sign_off": ("POST", f"{S}/signoff", expect(302, 404, 409, 409)),
+})
+
 POST_DATA = {"core.set_language": {"lang": "en", "next": "/courses/"}, "admin.set_role": {"role": "learner"}}
 
 

@@ -17,7 +17,7 @@ from lms.assignments.models import Completion
 from lms.certificates.models import Certificate, CertificateEvent
 from lms.lab.octoprint import OctoPrint
 from tests.test_assignments import grade, switch
-from tests.test_lab import courses_dir, lab_people, need_slicer, submit_cube  # noqa: F401 - fixtures
+from tests.test_lab import courses_dir, lab_people, need_slicer, submit_cube, wait_sliced  # noqa: F401 - fixtures
 
 pytestmark = need_slicer
 
@@ -57,7 +57,8 @@ def _submit_as(client, auth) -> dict:
 
     assert auth.post(f"/courses/{LAB}/enrol").status_code == 303
     r = upload(auth, cube_stl(15), url=LAB_URL)
-    return wait_done(client, r.headers["Location"]) | {"url": r.headers["Location"]}
+    wait_done(client, r.headers["Location"])
+    return wait_sliced(client, r.headers["Location"]) | {"url": r.headers["Location"]}
 
 
 def printer_id(app, name: str = "MINI-1") -> int:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import operations as ops
 from lms.accounts.forms import LoginForm, ProfileForm, RegisterForm, ResetPasswordForm, ResetRequestForm
-from lms.accounts.mail import send_mail
+from lms.accounts.mail import send_after_commit, send_mail
 from lms.urls import absolute_url
 
 bp = Blueprint("accounts", __name__)
@@ -42,10 +42,21 @@ def register():
         abort(404)
     form = RegisterForm()
     if form.validate_on_submit():
-        user = ops.create_user(form.email.data, form.name.data, form.password.data)
-        login_user(user)
-        flash(_("Welcome! Your account is ready."), "success")
-        return redirect(url_for("catalog.catalogue"), 303)
+        user, created = ops.register(form.email.data, form.name.data)
+        if created:
+            link = absolute_url("accounts.reset_password", token=ops.make_reset_token(user, invite=True))
+            send_after_commit(user.email, _("Finish creating your account"),
+                              _("Open this link to choose your password: %(link)s", link=link))
+        elif user is not None:  # tell the owner, not the visitor, that the account exists
+            link = absolute_url("accounts.reset_password", token=ops.make_reset_token(user))
+            send_after_commit(user.email, _("You already have an account"), _(
+                "Someone, perhaps you, tried to create an account with this address. You already have one: "
+                "log in at %(login)s or choose a new password here: %(link)s",
+                login=absolute_url("accounts.login"), link=link))
+        # The same answer whether the address is new, taken, or being registered at this very moment.
+        flash(_("We sent a message to %(email)s. Open the link in it to choose your password.",
+                email=ops.normalize_email(form.email.data)), "info")
+        return redirect(url_for("accounts.login"), 303)
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form), status
 

@@ -7,7 +7,6 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from lms.accounts.operations import find_user
 from lms.i18n import LANGUAGE_NAMES
 
 
@@ -23,13 +22,11 @@ def _min_password(form, field):  # noqa: ANN001
 
 
 class RegisterForm(FlaskForm):
+    """Name and address only: the password is chosen through the mailed link, so the answer never tells
+    whether the address already has an account."""
+
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(min=2, max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), _min_password, Length(max=1024)])
-
-    def validate_email(self, field):  # noqa: ANN001
-        if find_user(field.data or ""):
-            raise ValidationError(_l("An account with this e-mail already exists. Log in or reset your password."))
 
 
 class ResetRequestForm(FlaskForm):

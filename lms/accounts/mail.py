@@ -5,6 +5,8 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 
 def send_mail(to: str, subject: str, body: str) -> bool:
@@ -28,3 +30,27 @@ def send_mail(to: str, subject: str, body: str) -> bool:
         current_app.logger.error("could not send %r to %s: %s", subject, to, exc)
         return False
     return True
+
+
+_OUTBOX = "lms_outbox"
+
+
+def send_after_commit(to: str, subject: str, body: str) -> None:
+    """Send once the request's writes are committed: never for a rolled-back account, and no database
+    lock is held while talking to the mail server."""
+    from lms import db
+
+    db.session().info.setdefault(_OUTBOX, []).append((to, subject, body))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_outbox(sess: Session) -> None:
+    if not sess.in_nested_transaction():  # the request's own commit, not a savepoint's
+        for to, subject, body in sess.info.pop(_OUTBOX, []):
+            send_mail(to, subject, body)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_outbox(sess: Session) -> None:
+    if not sess.in_nested_transaction():
+        sess.info.pop(_OUTBOX, None)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from lms import db
 from lms.accounts.models import ROLES, LoginThrottle, User, new_session_token
@@ -37,6 +38,22 @@ def create_user(email: str, name: str, password: str | None = None, role: str = 
     db.session().add(user)
     db.session().flush()
     return user
+
+
+def register(email: str, name: str) -> tuple[User | None, bool]:
+    """(the new account, True), or (the existing one, False); (None, False) when the same registration,
+    sent at the same moment, has just created it. Safe to call concurrently: no duplicate, no error."""
+    existing = find_user(email)
+    if existing is not None:
+        return existing, False
+    user = User(email=normalize_email(email), name=name.strip(), role="learner", password_hash=None)
+    sess = db.session()
+    try:
+        with sess.begin_nested():
+            sess.add(user)
+    except IntegrityError:
+        return None, False
+    return user, True
 
 
 def set_password(user: User, password: str) -> None:

@@ -16,12 +16,12 @@ from lms.accounts.operations import find_user
 from lms.assignments import operations as ops
 from lms.assignments import export, mailing, queries
 from lms.assignments.describe import describe_finding, describe_requirements, translate_result
-from lms.assignments.forms import ExtensionForm, GradeForm, ManualCompletionForm, UploadForm
+from lms.assignments.forms import ExtensionForm, ManualCompletionForm, UploadForm, grade_form
 from lms.assignments.models import Completion, Grade, Notification, Submission
 from lms.catalog import operations as catalog
 from lms.catalog import reading
 from lms.catalog.blueprint import lang, load_course
-from lms.catalog.languages import pick, rubric_in
+from lms.catalog.languages import rubric_in
 from lms.catalog.deadlines import course_zone, to_utc
 from lms.catalog.markdown import render_markdown
 from lms.catalog.models import Assignment, Course, localized
@@ -126,13 +126,9 @@ def assignment_page(slug: str, assignment_slug: str):
         if _wants_json():
             return {"errors": form.model.errors or form.errors}, status
     attempts = queries.attempts_of(sess, assignment.id, current_user.id)
-    order = reading.reading_order(course, lang())
-    brief, shown = pick({course.language: assignment.brief_md, **(assignment.briefs or {})}, *order)
     return render_template(
-        "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts, lang=shown,
-        content_lang=shown, notice=reading.notice(course, order[0], shown, lang()),
-        rubric=rubric_in(assignment.rubric or [], *order),
-        brief_html=render_markdown(brief), requirements=describe_requirements(assignment.requirements),
+        "assignments/assignment.html", course=course, assignment=assignment, form=form, attempts=attempts,
+        **reading.assignment_content(course, assignment, lang()), requirements=describe_requirements(assignment.requirements),
         blocked=ops.can_submit(sess, current_user, assignment) if enrolment else None,
         deadline=ops.deadline_for(sess, current_user, assignment), extension=ops.extension_for(sess, current_user, assignment),
         max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024, today=date.today(),
@@ -167,8 +163,7 @@ def _rubric_of(assignment: Assignment) -> list[dict]:
     """The assignment's rubric, or the one-line rubric that grading uses when it has none."""
     if not assignment.rubric:
         return [{"criterion": _("Overall"), "points": 100}]
-    own = db.session().get(Course, assignment.course_id).language
-    return rubric_in(assignment.rubric, lang(), own)
+    return rubric_in(assignment.rubric, lang(), db.session().get(Course, assignment.course_id).language)
 
 
 def lab_json(sub: Submission) -> dict:
@@ -347,11 +342,7 @@ def grade(submission_id: int):
     sess = db.session()
     sub, assignment, course = load_submission(submission_id, for_grading=True)
     rubric = _rubric_of(assignment)
-    form = GradeForm()
-    if request.method == "GET":
-        for _item in rubric:
-            form.scores.append_entry()
-            form.comments.append_entry()
+    form = grade_form(len(rubric))  # one score and one comment per criterion, whatever was posted
     status = 200
     if form.validate_on_submit():
         try:
@@ -371,9 +362,6 @@ def grade(submission_id: int):
             return redirect(url_for("assignments.queue", slug=course.slug), 303)
     elif request.method == "POST":
         status = 400
-    for entries in (form.scores, form.comments):  # a post with fields missing re-renders every criterion
-        while len(entries) < len(rubric):
-            entries.append_entry()
     grades = queries.grades_of(sess, sub)
     others = queries.attempts_of(sess, assignment.id, sub.user_id)
     return render_template("assignments/grade.html", sub=sub, assignment=assignment, course=course, form=form,

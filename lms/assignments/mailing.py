@@ -50,6 +50,7 @@ def mail_notification(notification_id: int) -> bool:
     from flask import current_app
 
     from lms.accounts.mail import send_mail
+    from lms.urls import base_url
     from lms.accounts.models import User
     from lms.assignments.notifications import describe
 
@@ -58,7 +59,7 @@ def mail_notification(notification_id: int) -> bool:
         user = note and sess.get(User, note.user_id)
         if user is None or not user.active:
             return False
-        base = current_app.config.get("LMS_BASE_URL", "http://localhost:5000")
+        base = base_url()
         with current_app.test_request_context(base_url=base), force_locale(user.locale or "en"):
             item = describe(note)
             link = base.rstrip("/") + item["url"] if item["url"].startswith("/") else item["url"]

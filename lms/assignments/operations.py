@@ -202,7 +202,7 @@ def grade_submission(sess: Session, grader: User, submission: Submission, assign
     comments = [(c or "").strip() for c in (comments or [])][:len(rubric)]
     comments += [""] * (len(rubric) - len(comments))
     for item, value in zip(rubric, rubric_scores):
-        if value < 0 or value > item["points"]:
+        if not 0 <= value <= item["points"]:  # NaN included
             raise SubmissionError(N_("A score is outside its range."))
     max_score = float(sum(item["points"] for item in rubric))
     score = float(sum(rubric_scores))

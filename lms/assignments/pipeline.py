@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lms import geometry
+from lms.geometry.mesh_repair import RepairRefusedError
 from lms.geometry.viewer import viewer_package
 
 
@@ -31,9 +32,14 @@ def check_model(path: Path, filename: str, requirements: dict, limits: geometry.
     repaired = None
     if not (report["closed"] and not report["degenerate_faces"] and not report["duplicate_faces"]
             and not report["inverted_shells"]):
-        fixed, changes = geometry.repair(mesh)
-        report["repair"] = changes
-        repaired = geometry.export_stl(fixed)
+        try:
+            fixed, changes = geometry.repair(mesh)
+        except RepairRefusedError as exc:  # repair would make it worse: say why, offer no file
+            report["repair"] = [{"id": "refused", "count": 0, "message": str(exc),
+                                 "message_template": exc.message_template, "params": exc.params}]
+        else:
+            report["repair"] = changes
+            repaired = geometry.export_stl(fixed)
     return CheckArtifacts(
         report=report,
         thumbnail=geometry.render_thumbnail(mesh, size=512),

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from huey import crontab
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from lms import db, geometry
@@ -20,7 +22,11 @@ from lms.storage_app import get_storage
 from lms.tasks import huey, task_app
 
 log = logging.getLogger(__name__)
+#: A queued check that no consumer started for this long lost its queue entry.
 STALE_AFTER = timedelta(minutes=10)
+#: A running check renews its lease every HEARTBEAT seconds; one not renewed for LEASE lost its worker.
+LEASE = timedelta(seconds=30)
+HEARTBEAT = 5.0
 INTERNAL_ERROR = N_("An internal error stopped the check (%(kind)s). Upload the file again later, "
                     "or tell your instructor if it happens again.")
 
@@ -41,17 +47,17 @@ def check_submission_task(submission_id: int, sha256: str) -> None:
 
 def run_check(submission_id: int, sha256: str) -> None:
     storage = get_storage()
-    with db.get_db().session() as sess:
+    database = db.get_db()
+    if not claim(database, submission_id, sha256):
+        return  # unknown, replaced, done, or running elsewhere under a live lease: running again changes nothing
+    with database.session() as sess:
         sub = sess.get(Submission, submission_id)
-        if sub is None or sub.file_sha256 != sha256 or sub.state == "checked":
-            return  # unknown, replaced, or already done: running again changes nothing
-        sub.state, sub.updated_at = "checking", utcnow()
         assignment = sess.get(Assignment, sub.assignment_id)
-        sess.commit()
         limits = geometry.Limits(max_bytes=ops.assignment_max_bytes(assignment),
                                  max_faces=int(assignment.requirements.get("max_faces_hard", 3_000_000)))
         try:
-            artifacts = check_model(storage.path(sha256), sub.original_name, assignment.requirements, limits)
+            with heartbeat(database, submission_id):
+                artifacts = check_model(storage.path(sha256), sub.original_name, assignment.requirements, limits)
         except geometry.GeometryError as exc:
             ops.mark_failed(sub, exc.message_template, exc.params)
             sess.commit()
@@ -71,16 +77,55 @@ def run_check(submission_id: int, sha256: str) -> None:
     model_checked.send(None, submission_id=submission_id, passed=passed)
 
 
+def claim(database, submission_id: int, sha256: str) -> bool:  # noqa: ANN001
+    """Take the check: one atomic UPDATE, so two consumers never both run it while its lease is alive."""
+    now = utcnow()
+    with database.session() as sess:
+        taken = sess.execute(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.file_sha256 == sha256, Submission.state != "checked",
+                   or_(Submission.state != "checking", Submission.updated_at < now - LEASE))
+            .values(state="checking", updated_at=now)
+        ).rowcount
+        sess.commit()
+    return taken == 1
+
+
+@contextmanager
+def heartbeat(database, submission_id: int):  # noqa: ANN001
+    """Renew the check's lease (its updated_at) from a thread while the body runs."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(HEARTBEAT):
+            try:
+                with database.session() as sess:
+                    sess.execute(update(Submission).where(Submission.id == submission_id, Submission.state == "checking")
+                                 .values(updated_at=utcnow()))
+                    sess.commit()
+            except OperationalError:  # a busy database: the next beat tries again, well inside the lease
+                log.warning("heartbeat of submission %s skipped", submission_id)
+
+    thread = threading.Thread(target=beat, name=f"check-heartbeat-{submission_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def enqueue_check(submission: Submission) -> None:
     check_submission_task(submission.id, submission.file_sha256)
 
 
 def requeue_stale(now=None) -> int:  # noqa: ANN001
-    """Submissions whose task was lost (a killed process) are queued again."""
-    cutoff = (now or utcnow()) - STALE_AFTER
+    """Submissions whose task was lost (a killed process) are queued again: running ones by their lease."""
+    now = now or utcnow()
+    lost = or_(and_(Submission.state == "checking", Submission.updated_at < now - LEASE),
+               and_(Submission.state == "queued", Submission.updated_at < now - STALE_AFTER))
     with db.get_db().session() as sess:
-        stale = sess.scalars(select(Submission).where(
-            Submission.state.in_(("queued", "checking")), Submission.updated_at < cutoff)).all()
+        stale = sess.scalars(select(Submission).where(lost)).all()
         for sub in stale:
             sub.state, sub.updated_at = "queued", utcnow()
         sess.commit()
@@ -90,9 +135,22 @@ def requeue_stale(now=None) -> int:  # noqa: ANN001
     return len(pairs)
 
 
-@huey.periodic_task(crontab(minute="*/5"))
+@huey.periodic_task(crontab(minute="*"))
 def requeue_stale_task() -> None:
     with task_app().app_context():
         count = requeue_stale()
         if count:
             log.warning("requeued %d stale submissions", count)
+
+
+_started = threading.Event()
+
+
+@huey.on_startup()
+def pick_up_lost_checks() -> None:
+    """A (re)started consumer looks for checks its predecessor lost: now, and again when their leases have run out."""
+    if _started.is_set():  # called by each worker of the consumer: once is enough
+        return
+    _started.set()
+    requeue_stale_task()
+    requeue_stale_task.schedule(delay=LEASE.total_seconds() + HEARTBEAT)

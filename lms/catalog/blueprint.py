@@ -15,7 +15,6 @@ from lms import completion, db
 from lms.catalog import operations as ops
 from lms.catalog import reading
 from lms.catalog.forms import EnrolForm
-from lms.catalog.languages import pick
 from lms.catalog.markdown import render_markdown
 from lms.catalog.models import Assignment, Course, Enrolment, Lesson, Module
 
@@ -121,21 +120,12 @@ def lesson_page(slug: str, lesson_slug: str):
     lessons = ops.live_lessons(sess, course)
     index = next(i for i, x in enumerate(lessons) if x.id == lesson.id)
     done = ops.completed_lesson_ids(sess, current_user, course)
-    order = reading.reading_order(course, lang())
-    body, shown = pick({course.language: lesson.body_md, **(lesson.bodies or {})}, *order)
     return render_template(
-        "catalog/lesson.html", course=course, lesson=lesson, lessons=lessons, done=done, lang=shown,
-        content_lang=shown, notice=reading.notice(course, order[0], shown, lang()),
-        body_html=render_markdown(without_title(body), asset_base_for(course)), position=index + 1,
+        "catalog/lesson.html", course=course, lesson=lesson, lessons=lessons, done=done, position=index + 1,
+        **reading.lesson_content(course, lesson, lang(), asset_base_for(course)),
         prev_lesson=lessons[index - 1] if index > 0 else None,
         next_lesson=lessons[index + 1] if index + 1 < len(lessons) else None,
     )
-
-
-def without_title(markdown: str) -> str:
-    """The lesson text without its leading '# Title' line: the page prints the title once, as its h1."""
-    first, _sep, rest = (markdown or "").lstrip().partition("\n")
-    return rest if first.startswith("# ") else markdown
 
 
 @bp.route("/courses/<slug>/lessons/<lesson_slug>/complete", methods=["POST"])

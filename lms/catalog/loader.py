@@ -191,9 +191,9 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
     if min_score is not None and (not isinstance(min_score, (int, float)) or not 0 <= min_score <= 100):
         r.fail(completion, "min_score", "min_score must be a percentage from 0 to 100")
     lab = r.mapping(top.get("lab", _Map()), {"gcode_download", "self_service"}, set(), "lab")
-    for option in ("gcode_download", "self_service"):  # not `key`: that name holds the enrolment key
-        if not isinstance(lab.get(option, False), bool):
-            r.fail(lab, option, f"lab {option} must be true or false")
+    for flag in ("gcode_download", "self_service"):  # not "key": that names the enrolment key above
+        if not isinstance(lab.get(flag, False), bool):
+            r.fail(lab, flag, f"lab {flag} must be true or false")
 
     modules_node = top["modules"]
     if not isinstance(modules_node, list) or not modules_node:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from babel import Locale
 from flask import request, session
 
-from lms.catalog.languages import LANGUAGES
+from lms.catalog.languages import LANGUAGES, pick, rubric_in
+from lms.catalog.markdown import render_markdown
 from lms.i18n import LANGUAGE_NAMES
 
 _SESSION_KEY = "lms_content_lang"
@@ -70,3 +71,25 @@ def notice(course, wanted: str, shown: str, interface: str) -> dict | None:  # n
         return None
     return {"shown": shown, "shown_name": language_name(shown, interface),
             "links": [(code, name) for code, name in language_links(course) if code != shown]}
+
+
+def lesson_content(course, lesson, interface: str, asset_base: str) -> dict:  # noqa: ANN001
+    """Template values for a lesson page: its body in the best language, which one, and the note."""
+    order = reading_order(course, interface)
+    body, shown = pick({course.language: lesson.body_md, **(lesson.bodies or {})}, *order)
+    return {"lang": shown, "content_lang": shown, "notice": notice(course, order[0], shown, interface),
+            "body_html": render_markdown(without_title(body), asset_base)}
+
+
+def without_title(markdown: str) -> str:
+    """The lesson text without its leading '# Title' line: the page prints the title once, as its h1."""
+    first, _sep, rest = (markdown or "").lstrip().partition("\n")
+    return rest if first.startswith("# ") else markdown
+
+
+def assignment_content(course, assignment, interface: str) -> dict:  # noqa: ANN001
+    """Template values for an assignment page: brief and rubric in the best language, and the note."""
+    order = reading_order(course, interface)
+    brief, shown = pick({course.language: assignment.brief_md, **(assignment.briefs or {})}, *order)
+    return {"lang": shown, "content_lang": shown, "notice": notice(course, order[0], shown, interface),
+            "brief_html": render_markdown(brief), "rubric": rubric_in(assignment.rubric or [], *order)}

@@ -11,12 +11,14 @@ import math
 
 import numpy as np
 
+from .fit import fit_build_volume, rotation_text
 from .i18n import N_, fmt, msg
 from .mesh import Mesh
 from .profiles import (
     DEFAULT_INFILL, DEFAULT_LINE_WIDTH_MM, DEFAULT_PERIMETERS, DEFAULT_TOP_BOTTOM_MM, PRINTERS,
     get_material, get_printer,
 )
+from .orientation import inverted_shells
 from .topology import Topology, analyse_topology
 
 LOCATION_CAP = 5000
@@ -27,89 +29,6 @@ def _check(cid: str, severity: str, passed: bool, template: str, params: dict, *
     out.update(msg(template, **params))
     out.update(figures)
     return out
-
-
-# --------------------------------------------------------------------------- fit
-
-def _rot2(theta: float) -> np.ndarray:
-    c, s = math.cos(theta), math.sin(theta)
-    return np.array([[c, -s], [s, c]])
-
-
-def _hull2d(points: np.ndarray) -> np.ndarray:
-    if len(points) < 4:
-        return points
-    try:
-        from scipy.spatial import ConvexHull
-
-        return points[ConvexHull(points).vertices]
-    except Exception:  # flat or degenerate input: keep all points
-        return points
-
-
-_AXES = "xyz"
-
-
-def fit_build_volume(vertices: np.ndarray, build: list[float], step_deg: float = 1.0,
-                     _cache: dict | None = None, bounds: np.ndarray | None = None) -> dict:
-    """Find an orientation in which the model fits *build* (X, Y, Z in mm).
-
-    Tries the model as it is, then each of the three axes pointing up (90°
-    turns) combined with turns about the vertical axis in *step_deg* steps.
-    The orientation with the largest smallest margin wins.
-    """
-    build = np.asarray(build, float)
-    lo, hi = (vertices.min(axis=0), vertices.max(axis=0)) if bounds is None else bounds
-    ext = hi - lo
-    as_is = bool((ext <= build + 1e-9).all())
-    result = {
-        "build_volume_mm": [float(b) for b in build],
-        "extents_mm": [float(e) for e in ext],
-        "fits_as_is": as_is,
-        "fits": as_is,
-        "rotation": [],
-        "oriented_extents_mm": [float(e) for e in ext],
-        "margin_mm": float((build - ext).min()),
-    }
-    if as_is:
-        return result
-    cache = _cache if _cache is not None else {}
-    best = None
-    for up in range(3):
-        plane = [a for a in range(3) if a != up]
-        key = ("hull", up)
-        if key not in cache:
-            cache[key] = _hull2d(np.ascontiguousarray(vertices[:, plane]))
-        hull = cache[key]
-        height = ext[up]
-        if height > build[2] + 1e-9:
-            continue
-        for deg in np.arange(0.0, 90.0, step_deg):
-            p = hull @ _rot2(math.radians(deg)).T
-            w, d = p.max(axis=0) - p.min(axis=0)
-            for (xw, yd, swap) in ((w, d, False), (d, w, True)):
-                margin = min(build[0] - xw, build[1] - yd, build[2] - height)
-                if best is None or margin > best[0]:
-                    best = (margin, up, float(deg + (90.0 if swap else 0.0)), [xw, yd, height])
-    if best is not None:
-        margin, up, deg, oext = best
-        rotation = []
-        if up == 0:
-            rotation.append({"axis": "y", "degrees": 90.0})
-        elif up == 1:
-            rotation.append({"axis": "x", "degrees": 90.0})
-        if deg % 360:
-            rotation.append({"axis": "z", "degrees": round(deg % 360, 1)})
-        result.update({
-            "fits": bool(margin >= -1e-9), "rotation": rotation,
-            "oriented_extents_mm": [float(x) for x in oext], "margin_mm": float(margin),
-        })
-    return result
-
-
-def _rotation_text(rotation: list[dict]) -> str:
-    """Turns in a notation without words ("X 90° → Z 90°"), so translated messages carry no English."""
-    return " → ".join(f"{r['axis'].upper()} {r['degrees']:g}°" for r in rotation)
 
 
 # --------------------------------------------------------------------------- estimate
@@ -180,24 +99,41 @@ def _face_coords(vertices: np.ndarray, faces: np.ndarray, idx: np.ndarray, cap: 
 
 def _inverted_shells(topo: Topology) -> np.ndarray:
     """Closed shells with negative volume that are not cavities of another shell."""
-    neg = np.flatnonzero(topo.shell_closed & (topo.shell_volume < 0))
-    out = []
-    for s in neg:
-        b = topo.shell_bounds[s]
-        cavity = False
-        for o in np.flatnonzero(topo.shell_volume > abs(topo.shell_volume[s])):
-            ob = topo.shell_bounds[o]
-            if (ob[0] <= b[0] + 1e-9).all() and (ob[1] >= b[1] - 1e-9).all():
-                cavity = True
-                break
-        if not cavity:
-            out.append(s)
-    return np.array(out, np.int64)
+    return inverted_shells(topo.shell_closed, topo.shell_volume, topo.shell_bounds)
+
+
+def _wall(v, f, topo, closed: bool, budget: int | None) -> dict | None:
+    """Wall thickness figures (None for an open surface, or when turned off with budget 0)."""
+    if not closed or budget == 0:
+        return None
+    from .thickness import MAX_RAYS, wall_thickness
+
+    try:
+        return wall_thickness(v, f, topo.area, samples=budget or MAX_RAYS)
+    except MemoryError:
+        return None
+
+
+def _wall_check(wall: dict) -> dict:
+    params = {"samples": wall["samples"], "spacing": fmt(wall["spacing_mm"], 1)}
+    if wall["min_mm"] is not None:
+        params["min"] = fmt(wall["min_mm"], 2)
+        tpl = (N_("Thinnest wall: about %(min)s mm (an estimate from %(samples)s points about %(spacing)s mm "
+                  "apart: a thin spot smaller than that could be missed).") if wall["sampled"] else
+               N_("Thinnest wall: about %(min)s mm (measured at %(samples)s points at most %(spacing)s mm "
+                  "apart)."))
+    else:
+        params["limit"] = fmt(wall["searched_mm"], 0)
+        tpl = (N_("Walls are thicker than %(limit)s mm at every point measured (an estimate from %(samples)s "
+                  "points about %(spacing)s mm apart).") if wall["sampled"] else
+               N_("Walls are thicker than %(limit)s mm everywhere (measured at %(samples)s points at most "
+                  "%(spacing)s mm apart)."))
+    return _check("wall_thickness", "info", True, tpl, params, min_wall_mm=wall["min_mm"])
 
 
 def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
             overhang_angle_deg: float = 45.0, infill: float = DEFAULT_INFILL,
-            wall_samples: int = 400, topology: Topology | None = None) -> dict:
+            wall_samples: int | None = None, topology: Topology | None = None) -> dict:
     """Analyse *mesh* and return the report dict (JSON-serialisable)."""
     printer_profile = get_printer(printer)
     material_profile = get_material(material)
@@ -293,7 +229,7 @@ def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
         bv = fr["build_volume_mm"]
         params = {"printer": printer_profile["name"], "x": fmt(ext[0]), "y": fmt(ext[1]), "z": fmt(ext[2]),
                   "bx": fmt(bv[0], 0), "by": fmt(bv[1], 0), "bz": fmt(bv[2], 0),
-                  "rotation": _rotation_text(fr["rotation"])}
+                  "rotation": rotation_text(fr["rotation"])}
         if fr["fits_as_is"]:
             tpl = N_("The model (%(x)s × %(y)s × %(z)s mm) fits the %(printer)s build volume "
                      "(%(bx)s × %(by)s × %(bz)s mm).")
@@ -320,25 +256,9 @@ def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
            "as oriented."), {"area": fmt(overhang_area, 0), "angle": fmt(overhang_angle_deg, 0)},
         overhang_area_mm2=overhang_area, overhang_angle_deg=float(overhang_angle_deg)))
 
-    # wall thickness estimate
-    wall = None
-    if closed and wall_samples > 0:
-        from .thickness import wall_thickness
-
-        try:
-            wall = wall_thickness(v, f, topo.area, samples=wall_samples)
-        except MemoryError:
-            wall = None
-    if wall and wall.get("min_mm") is not None:
-        checks.append(_check(
-            "wall_thickness", "info", True,
-            N_("Thinnest wall found: about %(min)s mm (estimate from %(samples)s samples)."),
-            {"min": fmt(wall["min_mm"], 2), "samples": wall["samples"]}, min_wall_mm=wall["min_mm"]))
-    elif wall:
-        checks.append(_check(
-            "wall_thickness", "info", True,
-            N_("Walls are thicker than %(limit)s mm everywhere sampled (estimate from %(samples)s samples)."),
-            {"limit": fmt(wall["searched_mm"], 0), "samples": wall["samples"]}, min_wall_mm=None))
+    wall = _wall(v, f, topo, closed, wall_samples)
+    if wall:
+        checks.append(_wall_check(wall))
 
     # material and time estimate
     est_printer = printer_profile or PRINTERS["prusa-mk4"]

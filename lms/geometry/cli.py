@@ -160,6 +160,7 @@ def preview_command(file, output, size):
 def repair_command(file, output):
     """Repair FILE (merge, remove degenerate/duplicate faces, fix winding, fill small holes)."""
     from .errors import GeometryError
+    from .mesh_repair import RepairRefusedError
 
     try:
         from . import export_stl, load_mesh, repair
@@ -167,6 +168,9 @@ def repair_command(file, output):
         mesh = load_mesh(file)
         fixed, changes = repair(mesh)
         data = export_stl(fixed)
+    except RepairRefusedError as exc:  # nothing is written: the result would be worse than the input
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_FAILED)
     except (GeometryError, OSError) as exc:
         _fail_unreadable(exc)
     with open(output, "wb") as fh:

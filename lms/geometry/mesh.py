@@ -154,6 +154,16 @@ def _exact_groups(coords) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse
 
 
+def _in_file_order(first: np.ndarray, inverse: np.ndarray):
+    """Number the merged vertices in the order they first appear (groups come out
+    in hash order): neighbouring faces then use nearby vertices, which makes
+    every later gather of vertex data several times more cache friendly."""
+    rank = np.argsort(first)
+    new_id = np.empty(len(rank), dtype=inverse.dtype)
+    new_id[rank] = np.arange(len(rank), dtype=inverse.dtype)
+    return first[rank], new_id[inverse]
+
+
 def from_columns(cols: list[np.ndarray], **kw) -> Mesh:
     """Build a :class:`Mesh` from a triangle soup given as three float32
     coordinate columns of length 3F (corner *i* of face *f* at ``3f+i``)."""
@@ -161,6 +171,7 @@ def from_columns(cols: list[np.ndarray], **kw) -> Mesh:
         c += np.float32(0.0)  # turn -0.0 into +0.0 so both merge
     bits = [c.view(np.uint32) for c in cols]
     first, inverse = _exact_groups(bits)
+    first, inverse = _in_file_order(first, inverse)
     vertices = np.stack([c[first] for c in cols], axis=1).astype(np.float64)
     faces = inverse.reshape(-1, 3)
     if faces.dtype != np.int32 and len(first) < 2**31 - 1:
@@ -181,6 +192,7 @@ def from_indexed(vertices: np.ndarray, faces: np.ndarray, **kw) -> Mesh:
     if len(vertices) == 0 or len(faces) == 0:
         return Mesh(np.zeros((0, 3)), np.zeros((0, 3), np.int32), **kw)
     first, inverse = _exact_groups(vertices)
+    first, inverse = _in_file_order(first, inverse)
     used = faces.reshape(-1)
     new_faces = inverse[used].reshape(-1, 3).astype(np.int32 if len(first) < 2**31 - 1 else np.int64)
     return Mesh(vertices[first], new_faces, **kw)

@@ -147,7 +147,7 @@ def evaluate(report: dict, requirements: dict | None) -> list[dict]:
         if fit is None:
             import numpy as np
 
-            from .analysis import fit_build_volume
+            from .fit import fit_build_volume
 
             b = np.array(report["bounds"], float)
             fit = fit_build_volume(b, prof["build_volume_mm"])  # box corners only
@@ -164,9 +164,9 @@ def evaluate(report: dict, requirements: dict | None) -> list[dict]:
                    N_("Your model is %(size)s mm tall; the %(printer)s allows %(limit)s mm of height — it fits."),
                    )[widest]
         elif fit["fits"]:
-            from .analysis import _rotation_text
+            from .fit import rotation_text
 
-            params["rotation"] = _rotation_text(fit["rotation"])
+            params["rotation"] = rotation_text(fit["rotation"])
             tpl = N_("Your model (%(x)s × %(y)s × %(z)s mm) does not fit the %(printer)s "
                      "(%(bx)s × %(by)s × %(bz)s mm) as it is, but it fits when turned %(rotation)s.")
         else:

@@ -1,9 +1,12 @@
-"""Minimum wall thickness estimate by inward ray casting.
+"""Minimum wall thickness by inward ray casting.
 
-Points are sampled on the surface (area weighted, a bounded count), a ray is
-cast from each one against the face normal, into the material, and the
-distance to the first face it leaves the material through is the local wall
-thickness.  Triangles are binned in a uniform grid; each ray is marched in
+Points are laid on every face in a grid at most SPACING_MM apart (one point at
+least per face), so any wall feature of 2 × 2 mm carries points; when that
+would be more than the ray budget, points are merged per cell of a grid and
+per normal direction, and the spacing grows until the budget holds: the
+result then says that it sampled.  A ray is cast from each point against the
+face normal, into the material, and the distance to the first face it leaves
+the material through is the local wall thickness.  Triangles are binned in a uniform grid; each ray is marched in
 segments no longer than a cell, and only the triangles in the cells
 overlapped by a segment's bounding box are tested (Möller–Trumbore), so the
 first hit is found without testing every triangle.
@@ -15,6 +18,15 @@ import numpy as np
 
 # rays are followed this far; walls thicker than this are reported as "at least"
 MAX_DISTANCE_MM = 25.0
+# points at most this far apart find every wall feature of 2 x 2 mm
+SPACING_MM = 1.0
+MAX_RAYS = 20_000
+# above this many faces the ray budget shrinks in proportion (down to MIN_RAYS)
+LARGE_MESH_FACES = 100_000
+MIN_RAYS = 1_500
+# the thinnest wall reported is the thinnest one over at least this much surface (mm²),
+# so that one ray grazing a sharp corner is not taken for a wall
+MIN_THIN_AREA_MM2 = 2.0
 
 
 _OFFSETS = np.array([[dx, dy, dz] for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)],
@@ -103,36 +115,147 @@ def _ray_hits(orig, direc, vertices, faces, cand_ray, cand_tri, eps):
     return np.where(hit, t, np.inf), leaving
 
 
-def wall_thickness(vertices: np.ndarray, faces: np.ndarray, area: np.ndarray, samples: int = 400,
-                   max_distance: float | None = None, seed: int = 0) -> dict | None:
-    """Estimate wall thickness; returns a dict of figures or None if not possible."""
-    good = area > 0
-    if good.sum() == 0:
+def _face_frames(tri: np.ndarray):
+    """For each triangle: the start and unit direction of its longest edge, its length,
+    the unit in-plane perpendicular and the height over that edge."""
+    edges = np.stack([tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 1], tri[:, 0] - tri[:, 2]], axis=1)
+    lengths = np.linalg.norm(edges, axis=2)
+    k = np.argmax(lengths, axis=1)
+    r = np.arange(len(tri))
+    start, e1, length = tri[r, k], edges[r, k], lengths[r, k]
+    e1 = e1 / np.maximum(length, 1e-300)[:, None]
+    apex = tri[r, (k + 2) % 3] - start
+    e2 = apex - (apex * e1).sum(axis=1)[:, None] * e1
+    height = np.linalg.norm(e2, axis=1)
+    return start, e1, length, e2 / np.maximum(height, 1e-300)[:, None], height, apex
+
+
+def _grid_points(tri: np.ndarray, spacing: float):
+    """Points in each triangle on a grid at most *spacing* apart, laid along its
+    longest edge; at least one per triangle.  Returns ``(points, face, count per face)``."""
+    start, e1, length, e2, height, apex = _face_frames(tri)
+    n1 = np.maximum(np.ceil(length / spacing), 1).astype(np.int64)
+    n2 = np.maximum(np.ceil(height / spacing), 1).astype(np.int64)
+    per = n1 * n2
+    face = np.repeat(np.arange(len(tri)), per)
+    local = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    i, j = local % n1[face], local // n1[face]
+    u = (i + 0.5) / n1[face] * length[face]
+    w = (j + 0.5) / n2[face] * height[face]
+    # inside: at height w the triangle spans [a·w/h, L - (L - a)·w/h] along the edge
+    a = (apex * e1).sum(axis=1)[face]
+    frac = w / np.maximum(height[face], 1e-300)
+    inside = (u >= a * frac) & (u <= length[face] - (length[face] - a) * frac)
+    face, u, w = face[inside], u[inside], w[inside]
+    pts = start[face] + e1[face] * u[:, None] + e2[face] * w[:, None]
+    count = np.bincount(face, minlength=len(tri))
+    lone = np.flatnonzero(count == 0)  # no grid point fell inside: the centroid
+    pts = np.vstack([pts, tri[lone].mean(axis=1)])
+    face = np.concatenate([face, lone])
+    return pts, face, np.maximum(count, 1)
+
+
+def _merge_per_cell(pts, face, weight, normals, cell):
+    """One point per grid cell and normal direction (the heaviest), weights summed."""
+    q = np.floor((pts - pts.min(axis=0)) / cell).astype(np.int64)
+    dims = q.max(axis=0) + 1
+    side = np.argmax(np.abs(normals[face]), axis=1) * 2 + (normals[face][np.arange(len(face)),
+                                                                       np.argmax(np.abs(normals[face]), axis=1)] > 0)
+    key = ((q[:, 0] * dims[1] + q[:, 1]) * dims[2] + q[:, 2]) * 6 + side
+    order = np.lexsort((-weight, key))
+    ks = key[order]
+    first = np.ones(len(ks), bool)
+    first[1:] = ks[1:] != ks[:-1]
+    keep = order[first]
+    summed = np.add.reduceat(weight[order], np.flatnonzero(first))
+    return pts[keep], face[keep], summed
+
+
+def _ray_budget(n_faces: int, budget: int) -> int:
+    """Fewer rays on very large meshes: each ray's cost grows with the triangle count."""
+    return int(np.clip(budget * LARGE_MESH_FACES / max(n_faces, 1), min(budget, MIN_RAYS), budget))
+
+
+def surface_points(vertices, faces, area, budget: int = MAX_RAYS, spacing: float = SPACING_MM):
+    """Points covering every face (see the module doc), with the area each stands for.
+
+    Returns ``(points, face, weight, spacing, sampled)``.  On a mesh with many
+    more faces than rays, faces are first drawn in proportion to their area.
+    """
+    budget = _ray_budget(len(faces), budget)
+    good = np.flatnonzero(area > 0)
+    total = float(area[good].sum())
+    spacing = max(spacing, (total / budget) ** 0.5 * 0.7)
+    sampled = spacing > SPACING_MM
+    if len(good) > 4 * budget:
+        cdf = np.cumsum(area[good])
+        draw = np.random.default_rng(0).random(4 * budget) * cdf[-1]
+        good = good[np.unique(np.searchsorted(cdf, draw, side="right").clip(0, len(good) - 1))]
+        sampled = True
+    tri = vertices[faces[good]]
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    scale = total / float(area[good].sum())
+    while True:
+        pts, face, count = _grid_points(tri, spacing)
+        weight = area[good][face] / count[face] * scale
+        if len(pts) > budget:
+            pts, face, weight = _merge_per_cell(pts, face, weight, normals, spacing)
+        if len(pts) <= budget:
+            return pts, good[face], weight, float(spacing), sampled
+        spacing *= 1.25 * (len(pts) / budget) ** 0.5
+        sampled = True
+
+
+def wall_thickness(vertices: np.ndarray, faces: np.ndarray, area: np.ndarray, samples: int = MAX_RAYS,
+                   max_distance: float | None = None) -> dict | None:
+    """Measure wall thickness; returns a dict of figures or None if not possible.
+
+    *samples* is the ray budget.  ``sampled`` is False when the points lie at
+    most SPACING_MM apart everywhere (every 2 × 2 mm feature is measured)."""
+    if not (area > 0).any():
         return None
     lo = vertices.min(axis=0)
     hi = vertices.max(axis=0)
     diag = float(np.linalg.norm(hi - lo))
     if max_distance is None:
         max_distance = min(diag, MAX_DISTANCE_MM)
-    rng = np.random.default_rng(seed)
-    w = np.where(good, area, 0.0)
-    cdf = np.cumsum(w)
-    pick = np.searchsorted(cdf, rng.random(samples) * cdf[-1], side="right")
-    pick = np.minimum(pick, len(faces) - 1)
-    r1 = np.sqrt(rng.random(samples))
-    r2 = rng.random(samples)
+    pts, pick, weight, spacing, sampled = surface_points(vertices, faces, area, budget=samples)
     tri_s = vertices[faces[pick]]
-    pts = (tri_s[:, 0] * (1 - r1)[:, None] + tri_s[:, 1] * (r1 * (1 - r2))[:, None]
-           + tri_s[:, 2] * (r1 * r2)[:, None])
     nrm = np.cross(tri_s[:, 1] - tri_s[:, 0], tri_s[:, 2] - tri_s[:, 0])
     nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
-    direc = -nrm
-    eps = 1e-6 * max(diag, 1e-9)
+    best = _cast(vertices, faces, pts, -nrm, lo, hi, diag, max_distance)
+    if best is None:
+        return None
+    figures = {"searched_mm": float(max_distance), "samples": int(len(pts)), "spacing_mm": round(spacing, 2),
+               "sampled": bool(sampled)}
+    found = np.isfinite(best)
+    if not found.any():
+        return {**figures, "min_mm": None, "raw_min_mm": None, "p05_mm": None, "median_mm": None, "hits": 0,
+                "min_location": None}
+    vals, w = best[found], weight[found]
+    order = np.argsort(vals)
+    need = min(MIN_THIN_AREA_MM2, 0.25 * float(w.sum()))
+    k = int(np.searchsorted(np.cumsum(w[order]), need - 1e-12))
+    at = order[min(k, len(order) - 1)]
+    return {
+        **figures,
+        "min_mm": float(vals[at]),
+        "raw_min_mm": float(vals.min()),
+        "p05_mm": float(np.percentile(vals, 5)),
+        "median_mm": float(np.median(vals)),
+        "hits": int(found.sum()),
+        "min_location": [float(x) for x in pts[found][at]],
+    }
 
+
+def _cast(vertices, faces, pts, direc, lo, hi, diag, max_distance):
+    """Distance along each ray to the first face it leaves the material through (inf: none)."""
+    samples = len(pts)
+    eps = 1e-6 * max(diag, 1e-9)
     grid = _grid(vertices, faces, lo, hi, target_cells=max(len(faces) // 2, 8))
-    best = np.full(samples, np.inf)
     if grid is None:
         return None
+    best = np.full(samples, np.inf)
     cell, dims, start, tid = grid
     step = cell
     nsteps = int(np.ceil(max_distance / step)) + 1
@@ -168,21 +291,5 @@ def wall_thickness(vertices: np.ndarray, faces: np.ndarray, area: np.ndarray, sa
                 np.minimum.at(best, rr, t)
         done = (best[active] <= t1) | ~inside
         active = active[~done]
-    found = np.isfinite(best)
-    if not found.any():
-        return {"min_mm": None, "raw_min_mm": None, "p05_mm": None, "median_mm": None, "samples": int(samples), "hits": 0,
-                "searched_mm": float(max_distance), "min_location": None}
-    vals = best[found]
-    # the reported minimum ignores the lowest 1 % of rays: samples right at a
-    # sharp corner see the adjacent face almost at once, which is not a wall
-    robust = float(np.percentile(vals, 1, method="lower")) if len(vals) >= 50 else float(vals.min())
-    return {
-        "searched_mm": float(max_distance),
-        "min_mm": robust,
-        "raw_min_mm": float(vals.min()),
-        "p05_mm": float(np.percentile(vals, 5)),
-        "median_mm": float(np.median(vals)),
-        "samples": int(samples),
-        "hits": int(found.sum()),
-        "min_location": [float(x) for x in pts[found][np.argmin(np.abs(vals - robust))]],
-    }
+    best[best > max_distance] = np.inf  # a cell can hold faces beyond the distance searched
+    return best

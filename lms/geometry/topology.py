@@ -9,7 +9,12 @@ agree with admesh's exact check.  Conventions:
   parts touching along an edge).  Reported separately from holes.
 * *inconsistent edge*: an edge used by exactly two faces that traverse it in the
   same direction (one of the faces is flipped).
-* *shell*: a set of faces connected through shared vertices.
+* *shell* (part): a set of faces connected through edges that exactly two
+  faces share, so parts touching at a vertex or along an edge are two parts
+  (as admesh and PrusaSlicer count them).  A duplicate face joins the part of
+  its first copy.
+* Volumes are summed over consistently oriented faces (flipped faces turned
+  back, see :mod:`.orientation`).
 * Faces with a repeated vertex index are degenerate and are left out of the
   edge analysis; exact duplicate faces (same three vertices) are counted but
   stay in the edge analysis.
@@ -46,8 +51,9 @@ class Topology:
     shell_volume: np.ndarray             # float64 (S,) signed
     shell_closed: np.ndarray             # bool (S,)
     shell_faces: np.ndarray              # int64 (S,)
-    shell_bounds: np.ndarray             # float64 (S, 2, 3)
+    shell_bounds: np.ndarray             # float64 (S, 2, 3); of closed shells when one is inside out
     flipped_faces: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    first_copy: np.ndarray | None = None    # int64 (F,) first copy of each face (itself if unique)
 
 
 def face_geometry(vertices: np.ndarray, faces: np.ndarray, centre: np.ndarray):
@@ -161,215 +167,204 @@ def _components(n_nodes: int, a: np.ndarray, b: np.ndarray) -> tuple[int, np.nda
     return int(roots.sum()), relabel[parent]
 
 
-def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
+def _duplicates(faces: np.ndarray, valid: np.ndarray, nv: int):
+    """Extra copies of a face (same three vertices in any order) and, for each
+    face, the index of its first copy (itself when it is not a duplicate)."""
     nf = len(faces)
-    nv = len(vertices)
+    duplicate = np.zeros(nf, bool)
+    original = np.arange(nf)
+    idx = np.flatnonzero(valid)
+    vf = faces[idx] if len(idx) != nf else faces
+    if nv < 2**21:
+        c0, c1, c2 = (np.ascontiguousarray(vf[:, k]).astype(np.int64) for k in range(3))
+        lo_ = np.minimum(np.minimum(c0, c1), c2)
+        hi_ = np.maximum(np.maximum(c0, c1), c2)
+        dkey = (lo_ << 42) | ((c0 + c1 + c2 - lo_ - hi_) << 21) | hi_
+        del c0, c1, c2, lo_, hi_
+        sk = np.sort(dkey)
+        if len(sk) < 2 or not (sk[1:] == sk[:-1]).any():
+            return duplicate, original
+        del sk
+        _, first, inverse = np.unique(dkey, return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(np.sort(vf, axis=1), axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    original[idx] = idx[first[inverse]]
+    duplicate[idx] = original[idx] != idx
+    return duplicate, original
+
+
+def _sorted_corners(uf: np.ndarray, nv: int):
+    """The 3m directed edges of the faces *uf*, sorted by undirected edge.
+
+    Returns ``(edge_key, forward, face)`` in sorted order: the packed vertex
+    pair ``lo * nv + hi``, whether the face runs lo→hi, and the face (row of *uf*).
+    One plain sort of a packed (edge, direction, corner) key when it fits in
+    63 bits, else an argsort.
+    """
+    m = len(uf)
+    nv64 = np.int64(max(nv, 1))
+    a = uf.astype(np.int64)
+    b = np.roll(a, -1, axis=1)
+    ekey = np.minimum(a, b)
+    ekey *= nv64
+    ekey += np.maximum(a, b)
+    fwd = (a < b).ravel()
+    ekey = ekey.ravel()
+    del a, b
+    cb = max(int(3 * m - 1).bit_length(), 1)
+    if int(nv64 * nv64).bit_length() + 1 + cb <= 63:
+        packed = ekey << np.int64(cb + 1)
+        packed |= fwd.astype(np.int64) << np.int64(cb)
+        packed |= np.arange(3 * m, dtype=np.int64)
+        del ekey, fwd
+        packed.sort()
+        corner = packed & np.int64((1 << cb) - 1)
+        fwd = ((packed >> np.int64(cb)) & 1).astype(bool)
+        packed >>= np.int64(cb + 1)
+        return packed, fwd, corner // 3
+    order = np.argsort(ekey)  # the order of corners within one edge does not matter
+    return ekey[order], fwd[order], order // 3
+
+
+def _face_graph(key, fwd, face, keep=None):
+    """Pairs of faces sharing an edge used by exactly two faces, and whether
+    they run it the same way (inconsistent winding)."""
+    if keep is not None:
+        key, fwd, face = key[keep], fwd[keep], face[keep]
+    starts, lengths = _runs(key)
+    s2 = starts[lengths == 2]
+    return face[s2], face[s2 + 1], fwd[s2] == fwd[s2 + 1]
+
+
+def _shell_bounds(vertices, faces, shell_of_face, n_shells, lo, hi, wanted):
+    """Bounding boxes of the shells; measured only for the *wanted* ones (the
+    others keep the model's box), as only closed shells are compared."""
+    bounds = np.zeros((n_shells, 2, 3))
+    bounds[:] = [lo, hi]
+    if n_shells > 1 and wanted.any():
+        bounds[wanted, 0] = np.inf
+        bounds[wanted, 1] = -np.inf
+        ok = shell_of_face >= 0
+        ok[ok] = wanted[shell_of_face[ok]]
+        lab, fk = shell_of_face[ok], faces[ok]
+        for axis in range(3):
+            c = vertices[:, axis]
+            a, b, d = c[fk[:, 0]], c[fk[:, 1]], c[fk[:, 2]]
+            np.minimum.at(bounds[:, 0, axis], lab, np.minimum(np.minimum(a, b), d))
+            np.maximum.at(bounds[:, 1, axis], lab, np.maximum(np.maximum(a, b), d))
+    return bounds
+
+
+# a face whose height is below this fraction of the model's diagonal has no area
+# (float32 coordinates put collinear corners about 1e-7 of their size apart)
+FLAT_HEIGHT = 1e-6
+
+
+def _flat_faces(vertices, faces, area, diag, skip):
+    """Faces with (near) zero area: height below FLAT_HEIGHT × diagonal.
+
+    Only faces small enough to qualify (area ≤ ½ · diagonal · tolerance, as no
+    edge is longer than the diagonal) and not in *skip* have their longest edge measured."""
+    tol = FLAT_HEIGHT * diag
+    flat = area <= 0.5 * diag * tol
+    cand = np.flatnonzero(flat & ~skip)
+    if len(cand):
+        fc = faces[cand]
+        longest2 = np.zeros(len(cand))
+        for i in range(3):
+            d2 = np.zeros(len(cand))
+            for c in (vertices[:, k] for k in range(3)):
+                d = c[fc[:, i]] - c[fc[:, (i + 1) % 3]]
+                d2 += d * d
+            np.maximum(longest2, d2, out=longest2)
+        flat[cand] = area[cand] <= 0.5 * np.sqrt(longest2) * tol
+    return flat
+
+
+def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
+    from .orientation import flipped_faces, orientation_parity
+
+    nf, nv = len(faces), len(vertices)
     f0, f1, f2 = faces[:, 0], faces[:, 1], faces[:, 2]
     index_degenerate = (f0 == f1) | (f1 == f2) | (f2 == f0)
-
     used = vertices if nv else np.zeros((1, 3))
     lo, hi = used.min(axis=0), used.max(axis=0)
-    centre = (lo + hi) / 2.0
     diag = float(np.linalg.norm(hi - lo)) or 1.0
-    area, nz, fvol = face_geometry(vertices, faces, centre)
-    zero_area = index_degenerate | (area <= (1e-9 * diag) ** 2)
-
-    # ---- duplicate faces (same vertex set), among index-valid faces
+    area, nz, fvol = face_geometry(vertices, faces, (lo + hi) / 2.0)
+    zero_area = index_degenerate | _flat_faces(vertices, faces, area, diag, index_degenerate)
     valid = ~index_degenerate
-    duplicate = np.zeros(nf, bool)
-    if nv < 2**21:
-        vf = faces[valid] if not valid.all() else faces
-        c0, c1, c2 = (np.ascontiguousarray(vf[:, k]) for k in range(3))
-        lo_ = np.minimum(np.minimum(c0, c1), c2).astype(np.int64)
-        hi_ = np.maximum(np.maximum(c0, c1), c2).astype(np.int64)
-        mid = c0.astype(np.int64)
-        mid += c1
-        mid += c2
-        mid -= lo_
-        mid -= hi_
-        dkey = lo_ << 42
-        dkey |= mid << 21
-        dkey |= hi_
-        del lo_, hi_, mid, c0, c1, c2, vf
-        sk = np.sort(dkey)
-        n_unique = len(dkey) and int(np.count_nonzero(sk[1:] != sk[:-1]) + 1)
-        del sk
-        if n_unique != len(dkey):
-            _, first = np.unique(dkey, return_index=True)
-            keep = np.zeros(len(dkey), bool)
-            keep[first] = True
-            duplicate[np.flatnonzero(valid)[~keep]] = True
-    else:
-        sf = np.sort(faces[valid], axis=1).astype(np.int64)
-        _, first = np.unique(sf, axis=0, return_index=True)
-        keep = np.zeros(len(sf), bool)
-        keep[first] = True
-        duplicate[np.flatnonzero(valid)[~keep]] = True
-        del sf
-    # duplicates stay in the edge analysis (admesh does the same): a face and its
+    duplicate, original = _duplicates(faces, valid, nv)
+    # duplicates stay in the edge counts (admesh does the same): a face and its
     # reversed copy close each other's edges; plain copies show up as non-manifold
-    use = valid
-    uf = faces[use] if not use.all() else faces
-
-    # ---- edges: sort packed undirected keys with a direction bit
+    use_idx = np.flatnonzero(valid) if not valid.all() else None
+    uf = faces[use_idx] if use_idx is not None else faces
+    key, fwd, corner_face = _sorted_corners(uf, nv)
+    starts, lengths = _runs(key)
+    keys = key[starts]
     nv64 = np.int64(max(nv, 1))
-    m = len(uf)
-    ekey = np.empty(3 * m, np.int64)
-    for k, (i, j) in enumerate(((0, 1), (1, 2), (2, 0))):
-        a = uf[:, i].astype(np.int64)
-        b = uf[:, j].astype(np.int64)
-        seg = ekey[k * m:(k + 1) * m]
-        np.minimum(a, b, out=seg)
-        seg *= nv64
-        seg += np.maximum(a, b)
-        seg <<= 1
-        seg |= (a > b)
-    ekey.sort()
-    dirs = (ekey & 1).astype(np.int8)
-    ekey >>= 1
-    starts, lengths = _runs(ekey)
-    keys = ekey[starts]
-    del ekey
-    open_mask = lengths == 1
-    nm_mask = lengths > 2
-    two = lengths == 2
-    dir_sum = np.add.reduceat(dirs, starts) if len(starts) else np.zeros(0, np.int64)
-    del dirs
-    inc_mask = two & (dir_sum != 1)
 
     def pairs(mask):
         k = keys[mask]
         return np.stack([k // nv64, k % nv64], axis=1)
 
-    open_edges = pairs(open_mask)
-    nonmanifold = pairs(nm_mask)
-    inconsistent = pairs(inc_mask)
-    edge_lo, edge_hi = keys // nv64, keys % nv64
-    del keys, starts, lengths, dir_sum
+    two = lengths == 2
+    inconsistent = two.copy()
+    inconsistent[two] = fwd[starts[two]] == fwd[starts[two] + 1]
+    open_edges, nonmanifold, inconsistent = pairs(lengths == 1), pairs(lengths > 2), pairs(inconsistent)
+    open_faces = corner_face[starts[lengths == 1]]
 
-    # ---- holes: components of the open-edge graph
     holes = 0
     if len(open_edges):
-        bv, inv = np.unique(open_edges.ravel(), return_inverse=True)
+        _, inv = np.unique(open_edges.ravel(), return_inverse=True)
         inv = inv.reshape(-1, 2)
-        holes, _ = _components(len(bv), inv[:, 0], inv[:, 1])
+        holes, _ = _components(int(inv.max()) + 1, inv[:, 0], inv[:, 1])
 
-    # ---- shells: components of the vertex graph (one entry per unique edge)
-    _, vlabel = _components(nv, edge_lo, edge_hi)
-    del edge_lo, edge_hi
-    vlabel = vlabel.astype(np.int32)
-    shell_of_face = vlabel[faces[:, 0]]
-    # relabel densely over shells that actually have (usable) faces
-    present = np.unique(shell_of_face[use])
-    remap = np.full(int(vlabel.max()) + 1 if len(vlabel) else 1, -1, np.int32)
-    remap[present] = np.arange(len(present), dtype=np.int32)
-    shell_of_face = remap[shell_of_face]  # -1 for faces of shells made only of degenerate faces
-    n_shells = len(present)
-    sf_use = np.where(use, shell_of_face, n_shells)  # ignored faces go to a dump bin
-    shell_volume = np.bincount(sf_use, weights=fvol, minlength=n_shells + 1)[:n_shells]
+    # parts: faces joined through edges that exactly two (distinct) faces share,
+    # so parts touching at a vertex or along an edge stay apart (like admesh)
+    local_dup = duplicate[use_idx] if use_idx is not None else duplicate
+    keep = ~local_dup[corner_face] if local_dup.any() else None
+    fa, fb, same = _face_graph(key, fwd, corner_face, keep)
+    del key, fwd, corner_face
+    m = len(uf)
+    n_shells, label = _components(m, fa, fb)
+    label = label.astype(np.int32)
+    if local_dup.any():
+        local_of = np.full(nf, -1, np.int64)
+        local_of[use_idx if use_idx is not None else np.arange(nf)] = np.arange(m)
+        dup_local = np.flatnonzero(local_dup)
+        orig = original[use_idx[dup_local] if use_idx is not None else dup_local]
+        label[dup_local] = label[local_of[orig]]
+        n_shells, label = _relabel(label)
+    shell_of_face = np.full(nf, -1, np.int32)
+    shell_of_face[use_idx if use_idx is not None else slice(None)] = label
+    flipped = np.zeros(0, np.int64)
+    if len(inconsistent):
+        to_global = use_idx if use_idx is not None else np.arange(nf)
+        parity = np.zeros(nf, np.int8)
+        parity[to_global] = orientation_parity(m, fa, fb, same, label)
+        flipped = flipped_faces(parity, shell_of_face, fvol)
+    oriented = fvol.copy()
+    oriented[flipped] = -oriented[flipped]
+    sf_use = np.where(shell_of_face >= 0, shell_of_face, n_shells)  # ignored faces go to a dump bin
+    shell_volume = np.bincount(sf_use, weights=oriented, minlength=n_shells + 1)[:n_shells]
     shell_faces = np.bincount(sf_use, minlength=n_shells + 1)[:n_shells]
     shell_closed = np.ones(n_shells, bool)
-    if len(open_edges):
-        shell_closed[remap[vlabel[open_edges[:, 0]]]] = False
-    shell_bounds = np.zeros((n_shells, 2, 3))
-    if n_shells == 1:
-        shell_bounds[0] = [lo, hi]
-    elif n_shells > 1:
-        shell_bounds[:, 0] = np.inf
-        shell_bounds[:, 1] = -np.inf
-        vs = remap[vlabel]
-        ok = vs >= 0
-        for axis in range(3):
-            np.minimum.at(shell_bounds[:, 0, axis], vs[ok], vertices[ok, axis])
-            np.maximum.at(shell_bounds[:, 1, axis], vs[ok], vertices[ok, axis])
-
-    topo = Topology(
+    shell_closed[label[open_faces]] = False
+    return Topology(
         n_faces=nf, n_vertices=nv, index_degenerate=index_degenerate, zero_area=zero_area,
         duplicate=duplicate, area=area, normal_z=nz, face_volume=fvol,
         open_edges=open_edges, nonmanifold_edges=nonmanifold, inconsistent_edges=inconsistent,
         n_open_edges=len(open_edges), n_nonmanifold_edges=len(nonmanifold),
         n_inconsistent_edges=len(inconsistent), holes=int(holes),
         shell_of_face=shell_of_face, n_shells=int(n_shells), shell_volume=shell_volume,
-        shell_closed=shell_closed, shell_faces=shell_faces, shell_bounds=shell_bounds,
+        shell_closed=shell_closed, shell_faces=shell_faces,
+        shell_bounds=_shell_bounds(vertices, faces, shell_of_face, n_shells, lo, hi,
+                                   shell_closed if (shell_closed & (shell_volume < 0)).any() else shell_closed & False),
+        flipped_faces=flipped, first_copy=original,
     )
-    if len(inconsistent):
-        topo.flipped_faces = find_flipped_faces(faces, use, shell_of_face)
-    return topo
 
 
-def face_adjacency(faces: np.ndarray, use: np.ndarray):
-    """Pairs of faces sharing a manifold edge and whether their windings agree.
-
-    Returns ``(fa, fb, same_direction)`` for every undirected edge used by
-    exactly two faces.  ``same_direction`` True means inconsistent winding.
-    """
-    idx = np.flatnonzero(use)
-    uf = faces[idx].astype(np.int64)
-    nv = np.int64(int(faces.max()) + 1 if len(faces) else 1)
-    a = np.concatenate([uf[:, 0], uf[:, 1], uf[:, 2]])
-    b = np.concatenate([uf[:, 1], uf[:, 2], uf[:, 0]])
-    fid = np.concatenate([idx, idx, idx])
-    key = np.minimum(a, b) * nv + np.maximum(a, b)
-    fwd = a < b
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts, lengths = _runs(key)
-    s2 = starts[lengths == 2]
-    i, j = order[s2], order[s2 + 1]
-    return fid[i], fid[j], fwd[i] == fwd[j]
-
-
-def orientation_parity(n_faces: int, fa: np.ndarray, fb: np.ndarray, flip: np.ndarray,
-                       only: np.ndarray | None = None):
-    """Relative orientation of every face to a root face of its edge-connected
-    component, from a BFS spanning forest.  Returns ``(component, parity)``.
-
-    ``parity`` is 1 where a face is wound opposite to the component's root.
-    """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import breadth_first_order, connected_components
-
-    g = csr_matrix((flip.astype(np.int8) + 1, (fa, fb)), shape=(n_faces, n_faces))
-    g = g + g.T  # weights 1 = consistent, 2 = flipped
-    ncomp, comp = connected_components(g, directed=False)
-    parent = np.full(n_faces, -1, np.int64)
-    # one BFS per component: roots are the first face of each component
-    roots = np.unique(comp, return_index=True)[1]
-    sizes = np.bincount(comp)
-    wanted = None if only is None else set(np.unique(comp[only]).tolist())
-    for r in roots:
-        if sizes[comp[r]] < 2 or (wanted is not None and comp[r] not in wanted):
-            continue
-        _order, pred = breadth_first_order(g, r, directed=False, return_predecessors=True)
-        members = _order[1:]
-        parent[members] = pred[members]
-    # edge flip between each node and its parent
-    has = parent >= 0
-    pflip = np.zeros(n_faces, np.int8)
-    if has.any():
-        w = np.asarray(g[np.flatnonzero(has), parent[has]]).ravel()
-        pflip[has] = (w == 2).astype(np.int8)
-    # pointer jumping: parity to root = xor of flips along the path
-    parity = pflip.copy()
-    ptr = parent.copy()
-    for _ in range(64):
-        live = ptr >= 0
-        if not live.any():
-            break
-        parity[live] ^= parity[ptr[live]]
-        ptr[live] = ptr[ptr[live]]
-    return comp, parity
-
-
-def find_flipped_faces(faces: np.ndarray, use: np.ndarray, shell_of_face: np.ndarray) -> np.ndarray:
-    """Faces wound against the majority of their edge-connected component."""
-    fa, fb, same = face_adjacency(faces, use)
-    comp, parity = orientation_parity(len(faces), fa, fb, same, only=fa[same])
-    comp = np.where(use, comp, -1)
-    flipped = []
-    for c in np.unique(comp[(parity == 1) & use]):
-        members = np.flatnonzero(comp == c)
-        ones = parity[members] == 1
-        minority = members[ones] if ones.sum() * 2 <= len(members) else members[~ones]
-        flipped.append(minority)
-    return np.sort(np.concatenate(flipped)) if flipped else np.zeros(0, np.int64)
+def _relabel(label: np.ndarray) -> tuple[int, np.ndarray]:
+    present, dense = np.unique(label, return_inverse=True)
+    return len(present), dense.astype(np.int32)

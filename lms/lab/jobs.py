@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -36,6 +37,7 @@ FAULTS = {
     "cancelled_at_printer": N_("The print was cancelled at the printer."),
 }
 MAX_BACKOFF_S = 300
+UPLOAD_GRACE = timedelta(minutes=5)  # an upload older than this without a started print was interrupted
 
 
 def _message(key: str, **params) -> str:
@@ -143,19 +145,32 @@ def _back_off(job: LabJob, kind: str, detail: str = "") -> None:
 # --- following: one pass over every printer --------------------------------------------------------
 
 
+_following = threading.Lock()  # one follower per process; FOR UPDATE SKIP LOCKED keeps processes apart
+
+
 def follow_all(storage: LocalStorage | None = None) -> None:
-    """Poll every active OctoPrint printer once; each printer in its own transaction."""
+    """Poll every active OctoPrint printer once; each printer in its own transaction.
+
+    Two followers at once (the periodic task and the one a "send" schedules) must not both start the
+    same job: a second one in this process returns at once, one in another process skips a locked printer."""
     from lms.storage_app import get_storage
 
-    storage = storage or get_storage()
-    with db.get_db().session() as sess:
-        ids = [p.id for p in sess.scalars(select(Printer).where(Printer.active.is_(True),
-                                                                 Printer.octoprint_url.is_not(None)))]
-    for printer_id in ids:
+    if not _following.acquire(blocking=False):
+        return
+    try:
+        storage = storage or get_storage()
         with db.get_db().session() as sess:
-            printer = sess.get(Printer, printer_id)
-            follow_printer(sess, storage, printer)
-            sess.commit()
+            ids = [p.id for p in sess.scalars(select(Printer).where(Printer.active.is_(True),
+                                                                     Printer.octoprint_url.is_not(None)))]
+        for printer_id in ids:
+            with db.get_db().session() as sess:
+                printer = sess.scalar(select(Printer).where(Printer.id == printer_id)
+                                      .with_for_update(skip_locked=True))
+                if printer is not None:
+                    follow_printer(sess, storage, printer)
+                sess.commit()
+    finally:
+        _following.release()
 
 
 def follow_printer(sess: Session, storage: LocalStorage, printer: Printer) -> None:
@@ -181,6 +196,8 @@ def _poll(client: OctoPrint, printer: Printer, job: LabJob) -> None:
     status = client.job()
     _printer_state(printer, status.state.lower())
     if status.file_name != job.remote_name and job.state == "uploading":
+        if utcnow() - job.updated_at < UPLOAD_GRACE:
+            return  # another follower is still sending it
         job.state = "queued"  # the process stopped mid-upload: send it again
         _back_off(job, "interrupted")
     elif status.file_name != job.remote_name:

@@ -92,10 +92,10 @@ def import_cohort(slug: str):
                              for u in report.created}
                     flash(_("%(n)d learners enrolled, %(c)d new accounts created.", n=report.enrolled, c=len(report.created)),
                           "success")
-                    from lms.accounts.mail import send_mail
+                    from lms.accounts.mail import send_after_commit
 
-                    for email, link in links.items():
-                        send_mail(email, _("You are invited to %(course)s", course=course.title_in(lang())),
+                    for email, link in links.items():  # after the commit: no lock held while mailing a cohort
+                        send_after_commit(email, _("You are invited to %(course)s", course=course.title_in(lang())),
                                   _("Set your password here: %(link)s", link=link))
                     return redirect(url_for("teach.course_progress", slug=slug), 303)
     rows, total, extra = progress_rows(course)

@@ -152,7 +152,8 @@ def test_separate_parts():
     ("ender-3", (212, 100, 20), True, True),
     ("ender-3", (230, 100, 20), True, False),    # fits turned on its side or diagonally
     ("ender-3", (300, 10, 10), True, False),     # the diagonal of 220x220 is 311
-    ("ender-3", (320, 10, 10), False, False),
+    ("ender-3", (320, 10, 10), True, False),     # tilted along the 376 mm space diagonal
+    ("ender-3", (400, 10, 10), False, False),
     ("prusa-mk4", (240, 200, 215), True, True),
     ("prusa-mk4", (240, 200, 260), False, False),
     ("bambu-a1", (256, 256, 256), True, True),

@@ -89,8 +89,11 @@ def unreferenced_files(app) -> list:
 def test_refusals_keep_nothing_of_the_file(app, client, auth, learner):
     """Every refusal of the upload path (type, format, size, empty) leaves nothing, while accepted files stay."""
     from lms.catalog.models import Assignment
+    from tests.test_assignments import wait_done
 
-    assert upload(auth, cube_stl(10), "kept.stl").status_code == 303
+    r = upload(auth, cube_stl(10), "kept.stl")
+    assert r.status_code == 303
+    assert wait_done(client, r.headers["Location"])["state"] == "checked"  # its thumbnails are stored too
     kept = stored_files(app)
     with app.app_context():
         a = db.session().scalar(select(Assignment).where(Assignment.slug == "cube"))
