@@ -50,6 +50,7 @@ from . import pdf_layers as layers
 from .pdf_fetcher import BASE_URL, TemplateAssetFetcher
 from .pdf_labels import LABELS, LANGUAGES
 from .pdf_layers import _pk
+from .pdf_merge import _pikepdf as _pikepdf  # re-exported: the benches print the merge engine
 from .pdf_merge import merge_pdfs
 from .pdf_pool import WorkerPool
 from .pdf_template import (
