@@ -14,30 +14,13 @@ import pytest
 from tests.browser.test_submission_page import live_server  # noqa: F401 - the server fixture
 from tests.browser.test_viewer_static import browser  # noqa: F401 - the browser fixture
 from tests.conftest import DEMO_PASSWORD
-from tests.test_authorization import C, L, T, world  # noqa: F401 - the data every page needs
+from tests.test_accessibility_pages import PAGES
+from tests.test_authorization import world  # noqa: F401 - the data every page needs
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = pytest.mark.browser
 
-LEARNER, INSTRUCTOR, ADMIN = "learner@example.org", "instructor@fablab.kg", "admin@example.org"
-PAGES = {  # kind: (who, url template)
-    "catalogue": (None, "/courses/"),
-    "course": (LEARNER, f"/courses/{C}/"),
-    "lesson": (LEARNER, f"/courses/{C}/lessons/{L}/"),
-    "dashboard": (LEARNER, "/dashboard/"),
-    "assignment": (LEARNER, f"/courses/{T}/assignments/cube/"),
-    "submission": (LEARNER, "/submissions/{sid}/"),
-    "grading queue": (INSTRUCTOR, f"/teach/{T}/grading/?filter=all"),
-    "grading page": (INSTRUCTOR, "/teach/submissions/{sid}/grade"),
-    "progress table": (INSTRUCTOR, f"/teach/{T}/"),
-    "admin users": (ADMIN, "/admin/users/"),
-    "admin certificates": (ADMIN, "/admin/certificates/"),
-    "my certificates": (LEARNER, "/certificates/"),
-    "verify": (None, "/verify/{cert_code}"),
-    "login": (None, "/login"),
-    "register": (None, "/register"),
-}
 WIDTHS = (1366, 390)
 
 
