@@ -117,9 +117,8 @@ class CertificateRenderer:
         self.template_dir = root.resolve()
         self.chunk_size = max(1, int(chunk_size))
         self.workers = max(1, int(workers or 1))
-        kwargs = {} if max_data_url_bytes is None else {"max_data_url_bytes": max_data_url_bytes}
         #: The only URL fetcher WeasyPrint gets; its ``refused`` log is public.
-        self.fetcher = TemplateAssetFetcher(self.template_dir, **kwargs)
+        self.fetcher = _fetcher(self.template_dir, max_data_url_bytes)
         self._lock = threading.RLock()
         #: render_one and render_many sign each PDF with this key (PAdES); batches for print are not signed.
         self.signing = signing
@@ -357,6 +356,11 @@ class CertificateRenderer:
         combined = documents[0].copy([page for d in documents for page in d.pages])
         combined.metadata = DocumentMetadata(title=title, generator="FabLab LMS")
         return self._write(combined)
+
+
+def _fetcher(template_dir: Path, max_data_url_bytes: int | None) -> TemplateAssetFetcher:
+    kwargs = {} if max_data_url_bytes is None else {"max_data_url_bytes": max_data_url_bytes}
+    return TemplateAssetFetcher(template_dir, **kwargs)
 
 
 def render_certificate(template_dir: Path | str, data: CertificateData) -> bytes:

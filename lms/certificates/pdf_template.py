@@ -149,13 +149,8 @@ class CertificateTemplate:
 
     def context(self, data: CertificateData) -> dict[str, Any]:
         """The values one certificate passes to the template (``c`` in the loop)."""
-        if not isinstance(data, CertificateData):
-            raise TypeError(f"expected CertificateData, got {type(data).__name__}")
+        self._check(data)
         lang = data.language
-        if lang not in self.labels:
-            raise ValueError(f"unsupported certificate language {lang!r}; use one of {LANGUAGES}")
-        if not isinstance(data.hours, (Real, Decimal)) or isinstance(data.hours, bool):
-            raise TypeError("hours must be a number")
         holder = str(data.holder_name).strip()
         course = str(data.course_title).strip()
         return {
@@ -179,6 +174,14 @@ class CertificateTemplate:
             "course_size": _size_class(course, 60, 110),
             "extra": dict(data.extra or {}),
         }
+
+    def _check(self, data: CertificateData) -> None:
+        if not isinstance(data, CertificateData):
+            raise TypeError(f"expected CertificateData, got {type(data).__name__}")
+        if data.language not in self.labels:
+            raise ValueError(f"unsupported certificate language {data.language!r}; use one of {LANGUAGES}")
+        if not isinstance(data.hours, (Real, Decimal)) or isinstance(data.hours, bool):
+            raise TypeError("hours must be a number")
 
     def render_html(self, items: Sequence[CertificateData], *, layer: str = "full") -> str:
         """The HTML document for ``items`` (one page each); useful for previews.
