@@ -45,7 +45,7 @@ def cpu_seconds() -> float:
                for f in ("ru_utime", "ru_stime"))
 
 
-def timed(fn, *args, **kwargs):  # noqa: ANN001
+def timed(fn, *args, **kwargs):
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     return result, time.perf_counter() - start

@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import trimesh
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +35,7 @@ def keychain(path: Path) -> Path:
     hole.apply_translation((14, 0, 0))
     try:
         mesh = tag.difference(hole)
-    except Exception:  # noqa: BLE001 - no boolean engine: the plain tag still slices like one
+    except Exception:
         mesh = tag
     mesh.apply_translation(-mesh.bounds[0])
     mesh.export(path)

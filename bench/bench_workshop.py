@@ -78,7 +78,7 @@ def lms(env: dict, *args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
-def make_site(work: Path, args) -> dict:  # noqa: ANN001
+def make_site(work: Path, args) -> dict:
     courses = work / "courses" / "workshop"
     (courses / "lessons").mkdir(parents=True)
     (courses / "course.yaml").write_text(COURSE)
@@ -136,11 +136,11 @@ def _session(base: str, email: str):
     return s
 
 
-def _token(s, url: str) -> str:  # noqa: ANN001
+def _token(s, url: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', s.get(url, timeout=120).text).group(1)
 
 
-def learner(base: str, email: str, model: str, barrier, results) -> None:  # noqa: ANN001
+def learner(base: str, email: str, model: str, barrier, results) -> None:
     course = f"{base}/courses/workshop"
     try:
         s = _session(base, email)
@@ -165,10 +165,10 @@ def learner(base: str, email: str, model: str, barrier, results) -> None:  # noq
                 raise RuntimeError(f"{email}: still {state} after 300 s")
             time.sleep(0.5)
         results.put(("learner", email, state, uploaded, time.time() - start, None))
-    except Exception as exc:  # noqa: BLE001 - every failure is a counted error
+    except Exception as exc:
         try:
             barrier.abort()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         results.put(("learner", email, "error", 0.0, 0.0, repr(exc)))
 
@@ -179,7 +179,7 @@ def requests_join(base: str, location: str) -> str:
     return urljoin(base + "/", location)
 
 
-def browser(base: str, email: str, go, stop, results) -> None:  # noqa: ANN001
+def browser(base: str, email: str, go, stop, results) -> None:
     pages = [f"{base}/courses/", f"{base}/courses/workshop/", f"{base}/courses/workshop/lessons/intro"]
     timings, errors = [], []
     try:
@@ -197,12 +197,12 @@ def browser(base: str, email: str, go, stop, results) -> None:  # noqa: ANN001
                 errors.append(f"{url}: {r.status_code}")
             timings.append(elapsed)
             time.sleep(0.2)  # a person reading, not a load generator
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         errors.append(repr(exc))
     results.put(("browser", email, timings, errors))
 
 
-def hammer(url: str, cookie: dict | None, seconds: float, results) -> None:  # noqa: ANN001
+def hammer(url: str, cookie: dict | None, seconds: float, results) -> None:
     import requests
 
     s = requests.Session()
@@ -244,7 +244,7 @@ def stop(proc: subprocess.Popen) -> None:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def run_workshop(base: str, model: Path, learners: int, browsers: int) -> dict:
@@ -259,14 +259,14 @@ def run_workshop(base: str, model: Path, learners: int, browsers: int) -> dict:
         p.start()
     try:
         barrier.wait(timeout=300)  # every learner is on the assignment page, the file in memory
-    except Exception:  # noqa: BLE001 - a learner failed before the burst: show why
+    except Exception:
         stop_browsing.set()
         time.sleep(5)
         while not results.empty():
             print("  before the burst:", results.get())
         for p in procs:
             p.terminate()
-        raise SystemExit("the burst did not start")
+        raise SystemExit("the burst did not start") from None
     go.set()
     burst = time.time()
     outcomes, pages = [], []

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_icosphere import icosphere, write_binary_stl  # noqa: E402
+from make_icosphere import icosphere, write_binary_stl
 
 
 def scan_like(subdivisions: int, holes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

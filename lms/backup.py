@@ -16,7 +16,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect
@@ -86,7 +86,7 @@ def write_backup(config: dict, instance_path: Path, output: Path) -> dict:
                 members[f"instance/{name}"] = instance_path / name
         for sha, _mtime in store.iter_files():
             members[f"storage/{sha[:2]}/{sha[2:4]}/{sha}"] = store.path(sha)
-        manifest = {"format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        manifest = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "database": make_url(url).get_backend_name(), "files": {}}
         partial = work / "archive.tar"
         with tarfile.open(partial, "w") as tar:

@@ -5,12 +5,12 @@ already uses Flask-SQLAlchemy for its own models can mount the plugin.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app, g
 from sqlalchemy import JSON, MetaData, create_engine, event
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -24,11 +24,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict: JSON, list: JSON}
+    type_annotation_map = {dict: JSON, list: JSON}  # noqa: RUF012 - SQLAlchemy reads this class attribute
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def make_engine(url: str) -> Engine:
@@ -40,7 +40,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+def _sqlite_connect(dbapi_conn, _record) -> None:
     # pysqlite's own transaction handling starts a transaction only before INSERT/UPDATE/DELETE, so a
     # SAVEPOINT issued first opened one by itself and its RELEASE committed for real. We take it over
     # (isolation_level=None: pysqlite emits no BEGIN) and emit BEGIN ourselves, see below.
@@ -55,7 +55,7 @@ def _sqlite_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
 _READS = ("SELECT", "PRAGMA", "EXPLAIN")
 
 
-def _sqlite_begin_before_writing(conn, _cursor, statement: str, *_args) -> None:  # noqa: ANN001
+def _sqlite_begin_before_writing(conn, _cursor, statement: str, *_args) -> None:
     """BEGIN IMMEDIATE before the first statement of a transaction that writes (SAVEPOINT and DDL included).
 
     Not at SQLAlchemy's begin: a deferred transaction that has read and then writes, after another
@@ -69,7 +69,7 @@ def _sqlite_begin_before_writing(conn, _cursor, statement: str, *_args) -> None:
     conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
-def add_once(sess: Session, row, find):  # noqa: ANN001, ANN201
+def add_once(sess: Session, row, find):
     """Insert ``row``, unless a concurrent request inserted its twin first: then return that one (``find()``).
 
     The insert runs in a SAVEPOINT, so losing the race to a unique constraint leaves the rest of this
@@ -126,7 +126,7 @@ def init_app(app) -> None:
         return response
 
     @app.teardown_appcontext
-    def _close(exc):  # noqa: ANN001
+    def _close(exc):
         sess = g.pop("lms_session", None)
         if sess is not None:
             sess.rollback()

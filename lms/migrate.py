@@ -11,28 +11,28 @@ from lms.db import get_db
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(app) -> Config:  # noqa: ANN001
+def alembic_config(app) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", app.config["LMS_DATABASE_URL"].replace("%", "%%"))
     return cfg
 
 
-def upgrade(app, revision: str = "head") -> None:  # noqa: ANN001
+def upgrade(app, revision: str = "head") -> None:
     cfg = alembic_config(app)
     with get_db(app).engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
 
-def downgrade(app, revision: str) -> None:  # noqa: ANN001
+def downgrade(app, revision: str) -> None:
     cfg = alembic_config(app)
     with get_db(app).engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
 
 
-def revision(app, message: str) -> None:  # noqa: ANN001
+def revision(app, message: str) -> None:
     cfg = alembic_config(app)
     with get_db(app).engine.begin() as connection:
         cfg.attributes["connection"] = connection

@@ -43,7 +43,7 @@ def content_security_policy(nonce: str | None) -> str:
     ))
 
 
-def add_security_headers(response):  # noqa: ANN001
+def add_security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", content_security_policy(g.get("lms_csp_nonce")))
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
@@ -58,7 +58,7 @@ def add_security_headers(response):  # noqa: ANN001
     return response
 
 
-def init_app(app) -> None:  # noqa: ANN001
+def init_app(app) -> None:
     app.after_request(add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     proxies = int(app.config.get("LMS_PROXY_COUNT") or 0)

@@ -40,7 +40,7 @@ def file_version(filename: str, folder: Path = FOLDER) -> str | None:
     return _hash(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def _variant(path: Path, accepted) -> tuple[Path, str | None]:  # noqa: ANN001
+def _variant(path: Path, accepted) -> tuple[Path, str | None]:
     """The precompressed file to send (when it is at least as new as the original) and its encoding."""
     for encoding, suffix in ENCODINGS:
         candidate = path.with_name(path.name + suffix)
@@ -72,7 +72,7 @@ def serve_static(filename: str):
     return response
 
 
-def add_static_route(blueprint) -> None:  # noqa: ANN001
+def add_static_route(blueprint) -> None:
     """``<blueprint>.static`` served by ``serve_static``, and versioned URLs for it."""
     blueprint.add_url_rule("/static/<path:filename>", endpoint="static", view_func=serve_static)
 

@@ -10,8 +10,9 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Iterator, Protocol
+from typing import BinaryIO, Protocol
 
 CHUNK = 1 << 20
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -24,7 +25,9 @@ class TooLarge(Exception):
 
 
 class Storage(Protocol):
-    def put_stream(self, stream: BinaryIO, max_bytes: int | None = None, head_size: int = 0) -> tuple[str, int, bytes]: ...
+    def put_stream(
+        self, stream: BinaryIO, max_bytes: int | None = None, head_size: int = 0
+    ) -> tuple[str, int, bytes]: ...
     def stage(self, stream: BinaryIO, max_bytes: int | None = None, head_size: int = 0) -> Staged: ...
     def put_bytes(self, data: bytes) -> str: ...
     def path(self, sha256: str) -> Path: ...
@@ -139,7 +142,7 @@ class Staged:
     def __enter__(self) -> Staged:
         return self
 
-    def __exit__(self, *exc_info) -> None:  # noqa: ANN002
+    def __exit__(self, *exc_info) -> None:
         self.discard()
 
 

@@ -6,7 +6,7 @@ from flask import current_app
 from lms.storage import LocalStorage
 
 
-def get_storage(app=None) -> LocalStorage:  # noqa: ANN001
+def get_storage(app=None) -> LocalStorage:
     app = app or current_app
     store = app.extensions.get("lms_storage")
     if store is None:
@@ -14,7 +14,7 @@ def get_storage(app=None) -> LocalStorage:  # noqa: ANN001
     return store
 
 
-def offload_to_proxy(response, sha256: str):  # noqa: ANN001
+def offload_to_proxy(response, sha256: str):
     """Hand a stored file's bytes to nginx (X-Accel-Redirect) once the view has checked who may read it.
 
     Only when ``LMS_X_ACCEL_PREFIX`` names nginx's internal location for the store, and only for a whole

@@ -1,15 +1,24 @@
 """Blueprints, template helpers and error pages of the web interface."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, has_request_context, abort, current_app, redirect, render_template, request, send_from_directory, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -30,12 +39,12 @@ MAX_PAGE = 10**6
 class BoundedInt(IntegerConverter):
     """``<int:...>`` that matches only numbers a database can hold, so a huge id is a 404, not an OverflowError."""
 
-    def __init__(self, url_map, *args, **kwargs):  # noqa: ANN001
+    def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 
-def _without_nul(multidict):  # noqa: ANN001, ANN202
+def _without_nul(multidict):
     pairs = [(k.replace("\x00", "\ufffd"), v.replace("\x00", "\ufffd")) for k, v in multidict.items(multi=True)]
     return type(multidict)(pairs)
 
@@ -64,7 +73,7 @@ def page_arg() -> int:
     return max(page, 1)
 
 
-def id_arg(name: str, source=None) -> int | None:  # noqa: ANN001
+def id_arg(name: str, source=None) -> int | None:
     """An id from the query string (or ``source``, e.g. ``request.form``): None when absent, 404 when out of range."""
     value = (request.args if source is None else source).get(name, type=int)
     if value is not None and not 0 <= value <= MAX_ID:
@@ -138,7 +147,7 @@ def register_blueprints(app, url_prefix: str) -> None:
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the request came over HTTPS."""
 
-    def get_cookie_secure(self, app) -> bool:  # noqa: ANN001
+    def get_cookie_secure(self, app) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or (has_request_context() and request.is_secure)
 
 
@@ -146,7 +155,8 @@ def extra_blueprints() -> list:
     """Blueprints of the later features, imported when present."""
     from lms.features import import_feature
 
-    modules = (import_feature(name) for name in ("lms.assignments.blueprint", "lms.certificates.blueprint", "lms.lab.blueprint"))
+    names = ("lms.assignments.blueprint", "lms.certificates.blueprint", "lms.lab.blueprint")
+    modules = (import_feature(name) for name in names)
     return [mod.bp for mod in modules if mod is not None]
 
 
@@ -173,11 +183,11 @@ def _http_error(exc: HTTPException):
 
 
 def _csrf_error(exc: CSRFError):
-    return render_template("error.html", code=400, title=_("Form expired"),
-                           message=_("The form expired or was sent from elsewhere. Reload the page and try again.")), 400
+    message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
+    return render_template("error.html", code=400, title=_("Form expired"), message=message), 400
 
 
-def aria_attrs(field, described: str | None, autofocus: bool = False) -> dict:  # noqa: ANN001
+def aria_attrs(field, described: str | None, autofocus: bool = False) -> dict:
     """The attributes that tie a form field to its help and errors, leaving out those without a value."""
     attrs = {"aria-describedby": described} if described else {}
     if field.errors:

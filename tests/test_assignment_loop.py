@@ -115,7 +115,7 @@ def test_save_and_next_goes_to_the_next_attempt_in_the_queue(app, client, auth, 
 
 def test_after_due_an_upload_is_late_and_after_cutoff_it_is_refused(app, client, auth, people):
     enrol_and_read(auth)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     _set_deadlines(app, due_at=now - dt.timedelta(hours=1), cutoff_at=now + dt.timedelta(hours=1))
     url = upload(auth, cube_stl(20, drop_faces=1)).headers["Location"]
     assert wait_done(client, url)["late"] is True
@@ -130,7 +130,7 @@ def test_after_due_an_upload_is_late_and_after_cutoff_it_is_refused(app, client,
 
 def test_an_extension_reopens_uploads_for_one_learner(app, client, auth, runner, people):
     enrol_and_read(auth)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     _set_deadlines(app, due_at=now - dt.timedelta(days=2), cutoff_at=now - dt.timedelta(days=1))
     assert upload(auth, cube_stl(20)).status_code == 409
 

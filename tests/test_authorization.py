@@ -135,12 +135,12 @@ def world(app, synced, users):
     return {"learner_id": ids["learner"], "sid": sid, "key_id": key_id, **certificate}
 
 
-def _issued_certificate(s, learner, course) -> dict:  # noqa: ANN001
+def _issued_certificate(s, learner, course) -> dict:
     """The learner completes C (issued automatically on commit); a print job of it is done."""
-    from lms.completion import record_completion
     from lms.certificates import operations as cert_ops
     from lms.certificates import tasks as cert_tasks
     from lms.certificates.models import Certificate
+    from lms.completion import record_completion
 
     completion = record_completion(s, learner, course, final_score=None, source="manual", reason="in person")
     s.commit()
@@ -151,7 +151,7 @@ def _issued_certificate(s, learner, course) -> dict:  # noqa: ANN001
     return {"cert_id": cert.id, "cert_code": cert.code, "completion_id": completion.id, "job_id": job.id}
 
 
-def _checked_submission(s, learner) -> int:  # noqa: ANN001
+def _checked_submission(s, learner) -> int:
     import io
 
     from lms.assignments.operations import submit_model

@@ -30,7 +30,7 @@ def test_enrol_read_complete_and_progress(client, auth, users, synced):
     course = client.get(f"/courses/{OPEN_COURSE}/").get_data(as_text=True)
     links = lesson_links(course, OPEN_COURSE)
     assert len(links) >= 10
-    assert "0 of %d lessons done" % len(links) in course
+    assert f"0 of {len(links)} lessons done" in course
 
     lesson = client.get(links[0])
     assert lesson.status_code == 200 and "<h1>" in lesson.get_data(as_text=True)

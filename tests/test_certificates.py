@@ -20,11 +20,11 @@ from lms.catalog.models import Course
 from lms.certificates.models import Certificate, CertificateEvent
 
 sys.path.insert(0, str(Path(__file__).parent / "certificates_pdf"))
-from certificates_pdf_helpers import need, pdftoppm, pdftotext, zbarimg  # noqa: E402
+from certificates_pdf_helpers import need, pdftoppm, pdftotext, zbarimg
 
-from tests.conftest import csrf_token  # noqa: E402
-from tests.test_assignments import ASSIGNMENT_URL, COURSE, grade, switch, upload, wait_done  # noqa: E402
-from tests.models import cube_stl  # noqa: E402
+from tests.conftest import csrf_token
+from tests.models import cube_stl
+from tests.test_assignments import COURSE, grade, switch, upload, wait_done
 
 BASE_URL = "https://lms.fablab.kg"
 KYRGYZ = "Чыныбаев Мирлан Үңөөвич"
@@ -244,7 +244,7 @@ def _inflated(pdf: bytes) -> bytes:
 
     out, pos = [pdf], 0
     while (start := pdf.find(b"stream", pos)) != -1:
-        start += 7 if pdf[start + 6:start + 8] == b"\r\n" else 7
+        start += 8 if pdf[start + 6:start + 8] == b"\r\n" else 7  # "stream" then CRLF or LF
         end = pdf.find(b"endstream", start)
         if end == -1:
             break
@@ -479,7 +479,7 @@ def test_cli_issue_list_print_revoke_verify(app, runner, people, users, courses_
     assert printed.exit_code == 0, printed.output
     assert len(PdfReader(out).pages) == 2
 
-    first, second = rows
+    first, _second = rows
     assert runner.invoke(["certificates", "verify", first["code"]]).exit_code == 0
     revoked = runner.invoke(["certificates", "revoke", first["serial"], "--reason", "issued by mistake"])
     assert revoked.exit_code == 0, revoked.output

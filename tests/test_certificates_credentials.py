@@ -15,8 +15,7 @@ import pikepdf
 import pytest
 
 from tests.conftest import csrf_token
-from tests.test_certificates import BASE_URL, KYRGYZ, certificate_of, complete, login, people  # noqa: F401
-from tests.test_certificates import stored_bytes
+from tests.test_certificates import BASE_URL, KYRGYZ, certificate_of, complete, login, people, stored_bytes  # noqa: F401
 
 SCHEMA = Path(__file__).parent / "fixtures" / "ob3" / "ob_v3p0_achievementcredential_schema.json"
 

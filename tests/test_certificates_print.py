@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from lms import db
 from lms.accounts.models import User
-from lms.completion import record_completion
 from lms.catalog.models import Course, Enrolment
 from lms.certificates import operations as ops
+from lms.certificates import printing
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob
+from lms.completion import record_completion
 from tests.conftest import csrf_token
 
 COURSE = "test-course"
@@ -80,8 +81,8 @@ def test_print_a_course_as_one_pdf_through_a_job_with_progress(app, client, auth
     seen: list[tuple[int, int, int]] = []
     real_merge = ops.merge_pdfs
 
-    def watching_merge(pdfs, progress=None, title=None):  # noqa: ANN001
-        def report(done, total):  # noqa: ANN001
+    def watching_merge(pdfs, progress=None, title=None):
+        def report(done, total):
             progress(done, total)
             with db.get_db(app).session() as other:  # what the polling page sees, from another session
                 job = other.scalars(select(PrintJob).order_by(PrintJob.id.desc())).first()
@@ -89,7 +90,7 @@ def test_print_a_course_as_one_pdf_through_a_job_with_progress(app, client, auth
 
         return real_merge(pdfs, progress=report, title=title)
 
-    monkeypatch.setattr(ops, "merge_pdfs", watching_merge)
+    monkeypatch.setattr(printing, "merge_pdfs", watching_merge)  # print_pdf lives there
     admin(client, auth)
     r = auth.post("/admin/certificates/print", data={"course": str(cohort["course_id"]), "output": "pdf"})
     assert r.status_code == 303

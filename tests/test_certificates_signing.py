@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from certificates_pdf_helpers import need
 from sqlalchemy import select
 
 from lms import db
@@ -17,8 +18,6 @@ from lms.certificates.models import Certificate
 from tests.conftest import csrf_token
 from tests.test_certificates import BASE_URL, KYRGYZ, certificate_of, complete, people  # noqa: F401 - fixtures
 from tests.test_certificates import stored_bytes as stored
-
-from certificates_pdf_helpers import need  # noqa: E402 - on sys.path through tests.test_certificates
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from tests.conftest import _CSRF, env_without_lms, free_port
 from tests.models import cube_stl
 
 
-
 def _lms() -> str:
     beside = Path(sys.executable).with_name("lms")
     found = str(beside) if beside.exists() else shutil.which("lms")

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from lms.serve import FORM_ROOM_BYTES
-from tests.conftest import env_without_lms, free_port
+from tests.conftest import free_port
 from tests.models import cube_stl
 from tests.test_cli_run import _lms
 from tests.test_serve import PASSWORD, post, site_env, stop, wait_checked  # noqa: F401 - site_env is a fixture
@@ -113,7 +113,7 @@ def behind_nginx(tmp_path, site_env, monkeypatch):
 def test_nginx_serves_the_site_over_tls_and_sends_stored_files(behind_nginx):
     base, http_port, cert, prefix = behind_nginx
     plain = requests.get(f"http://localhost:{http_port}/courses/", allow_redirects=False, timeout=10)
-    assert plain.status_code == 301 and plain.headers["Location"] == f"https://localhost/courses/"
+    assert plain.status_code == 301 and plain.headers["Location"] == "https://localhost/courses/"
 
     with requests.Session() as s:
         s.verify = str(cert)

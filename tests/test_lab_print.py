@@ -15,10 +15,7 @@ from sqlalchemy import select
 from lms import db
 from lms.assignments.models import Completion
 from lms.certificates.models import Certificate, CertificateEvent
-from lms.lab.models import LabJob
 from lms.lab.octoprint import OctoPrint
-from lms.storage_app import get_storage
-from tests.conftest import DEMO_PASSWORD, csrf_token
 from tests.test_assignments import grade, switch
 from tests.test_lab import courses_dir, lab_people, need_slicer, submit_cube, wait_sliced  # noqa: F401 - fixtures
 
@@ -54,8 +51,8 @@ def accepted_submission(client, auth, email: str = "learner@example.org") -> dic
 
 
 def _submit_as(client, auth) -> dict:
-    from tests.test_assignments import upload, wait_done
     from tests.models import cube_stl
+    from tests.test_assignments import upload, wait_done
     from tests.test_lab import LAB, LAB_URL
 
     assert auth.post(f"/courses/{LAB}/enrol").status_code == 303

@@ -40,7 +40,7 @@ def _text(page: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["ky", "ru", "tr"])
-def test_pages_show_no_english_interface_string(app, world, lang):  # noqa: F811
+def test_pages_show_no_english_interface_string(app, world, lang):
     strings = _interface_strings(lang)
     assert len(strings) > 200
     found = {}

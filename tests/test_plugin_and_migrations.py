@@ -1,7 +1,6 @@
 """The plugin mounted in a host app, the configuration order, the CLI, and migrations from an empty database."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest

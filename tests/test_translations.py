@@ -137,7 +137,7 @@ def test_login_page_speaks_the_browser_language(client, lang, words, absent):
     response = client.get("/login", headers={"Accept-Language": lang})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert re.search(r'<html lang="%s"' % lang, page), page[:200]
+    assert re.search(rf'<html lang="{lang}"', page), page[:200]
     for word in words:
         assert word in page, f"{word!r} missing from the {lang} login page"
     assert absent not in page

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms import db
@@ -17,16 +15,22 @@ from lms.assignments.models import Completion
 from lms.catalog import operations as catalog
 from lms.catalog.blueprint import lang
 from lms.catalog.models import Course
-from lms.certificates import codes, publishing
+from lms.certificates import codes, publishing, queries, tasks
 from lms.certificates import operations as ops
-from lms.certificates import tasks  # noqa: F401 - registers the print task with Huey
-from lms.certificates.forms import (ActionForm, FilterForm, PrintForm, ReissueForm, RevokeForm, VerifyCodeForm,
-                                    VerifyUploadForm)
-from lms.certificates.models import Certificate, CertificateEvent, PrintJob
-from lms.web import id_arg, page_arg
+from lms.certificates.forms import (
+    ActionForm,
+    FilterForm,
+    PrintForm,
+    ReissueForm,
+    RevokeForm,
+    VerifyCodeForm,
+    VerifyUploadForm,
+)
+from lms.certificates.models import Certificate, PrintJob
 from lms.extensions import csrf
 from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
+from lms.web import id_arg, page_arg
 
 bp = Blueprint("certificates", __name__)
 
@@ -84,10 +88,8 @@ def _send_stored(sha: str, mimetype: str, download_name: str):
 @login_required
 def mine():
     sess = db.session()
-    rows = sess.scalars(select(Certificate).where(Certificate.user_id == current_user.id)
-                        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())).all()
-    waiting = sess.execute(ops.due_query().where(Completion.user_id == current_user.id)
-                           .add_columns(Course).join(Course, Course.id == Completion.course_id)).all()
+    rows = queries.holder_certificates(sess, current_user.id)
+    waiting = queries.waiting_completions(sess, current_user.id)
     return render_template("certificates/mine.html", certificates=rows, waiting=waiting, lang=lang(),
                            issuing=ops.course_issuing)
 
@@ -153,7 +155,7 @@ def verify_index():
         limit_kb=limit_kb, signer=publishing.signer_summary()), status)))
 
 
-def _check_upload(upload, limit: int):  # noqa: ANN001
+def _check_upload(upload, limit: int):
     blob = bytearray()
     while chunk := upload.stream.read(1 << 16):
         blob += chunk
@@ -191,8 +193,7 @@ def verify(code: str):
 @login_required
 def course_holders(slug: str):
     course = load_taught_course(slug)
-    rows = db.session().scalars(select(Certificate).where(Certificate.course_id == course.id)
-                                .order_by(Certificate.serial.desc())).all()
+    rows = queries.course_certificates(db.session(), course.id)
     return render_template("certificates/course.html", course=course, certificates=rows, lang=lang())
 
 
@@ -202,9 +203,8 @@ def course_holders(slug: str):
 STATUSES = ("valid", "revoked")
 
 
-def _course_choices(sess) -> list[tuple[str, str]]:  # noqa: ANN001
-    return [("", _("All courses"))] + [(str(c.id), c.title_in(lang())) for c in
-                                       sess.scalars(select(Course).order_by(Course.slug))]
+def _course_choices(sess) -> list[tuple[str, str]]:
+    return [("", _("All courses"))] + [(str(c.id), c.title_in(lang())) for c in queries.courses_by_slug(sess)]
 
 
 def _admin_page(print_form: PrintForm | None = None, status: int = 200):
@@ -212,27 +212,17 @@ def _admin_page(print_form: PrintForm | None = None, status: int = 200):
     choices = _course_choices(sess)
     filters = FilterForm(request.args)
     filters.course.choices = choices
-    query = select(Certificate)
     course_id = id_arg("course")
-    if course_id:
-        query = query.where(Certificate.course_id == course_id)
-    if request.args.get("status") in STATUSES:
-        query = query.where(Certificate.status == request.args["status"])
+    status_arg = request.args.get("status")
     page = page_arg()
     size = current_app.config["LMS_PAGE_SIZE"]
-    total = sess.scalar(select(func.count()).select_from(query.subquery()))
-    rows = sess.scalars(query.order_by(Certificate.id.desc()).offset((page - 1) * size).limit(size)).all()
-    due_query = ops.due_query()
-    if course_id:
-        due_query = due_query.where(Completion.course_id == course_id)
-    due_total = sess.scalar(select(func.count()).select_from(due_query.subquery()))
-    due = sess.execute(due_query.add_columns(User, Course).join(User, User.id == Completion.user_id)
-                       .join(Course, Course.id == Completion.course_id)
-                       .order_by(Completion.completed_on, Completion.id).limit(100)).all()
+    rows, total = queries.certificate_page(sess, course_id, status_arg if status_arg in STATUSES else None,
+                                           page, size)
+    due, due_total = queries.due_page(sess, course_id)
     if print_form is None:
         print_form = PrintForm(formdata=None)
     print_form.course.choices = choices
-    jobs = sess.scalars(select(PrintJob).order_by(PrintJob.id.desc()).limit(10)).all()
+    jobs = queries.recent_print_jobs(sess)
     return render_template(
         "certificates/admin.html", certificates=rows, filters=filters, page=page, pages=max(1, -(-total // size)),
         total=total, due=due, due_total=due_total, print_form=print_form, jobs=jobs, action_form=ActionForm(),
@@ -290,12 +280,9 @@ def admin_approve_all():
     return redirect(url_for("certificates.admin_list", course=course.id if course else None), 303)
 
 
-def _detail_page(cert: Certificate, revoke_form=None, reissue_form=None, status: int = 200):  # noqa: ANN001
+def _detail_page(cert: Certificate, revoke_form=None, reissue_form=None, status: int = 200):
     sess = db.session()
-    events = sess.execute(select(CertificateEvent, User).outerjoin(User, User.id == CertificateEvent.actor_id)
-                          .where(CertificateEvent.certificate_id == cert.id).order_by(CertificateEvent.id)).all()
-    related = sess.scalars(select(Certificate).where(Certificate.completion_id == cert.completion_id,
-                                                     Certificate.id != cert.id).order_by(Certificate.id)).all()
+    events, related = queries.certificate_history(sess, cert)
     if reissue_form is None:
         reissue_form = ReissueForm(formdata=None, holder_name=cert.holder_name)
     return render_template("certificates/admin_detail.html", cert=cert, events=events, related=related,

@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 
-def _course(sess, slug: str):  # noqa: ANN001
+def _course(sess, slug: str):
     from sqlalchemy import select
 
     from lms.catalog.models import Course
@@ -162,7 +162,7 @@ def verify(code: str):
 @click.option("--passphrase-env", help="With --import-key: the environment variable holding the key's passphrase.")
 @click.option("--force", is_flag=True, help="Replace the key that is there.")
 @with_appcontext
-def keygen(common_name, organization, algorithm, days, key_file, chain_file, passphrase_env, force):  # noqa: ANN001
+def keygen(common_name, organization, algorithm, days, key_file, chain_file, passphrase_env, force):
     """Create (or import) the key that signs certificate PDFs and credentials, in the instance folder."""
     import os
 

@@ -87,7 +87,7 @@ def public_jwk(material: SigningMaterial, issuer: Issuer | None = None) -> dict:
 
 
 @functools.lru_cache(maxsize=4)
-def retired_jwks(material: SigningMaterial, key_url_of) -> list[dict]:  # noqa: ANN001
+def retired_jwks(material: SigningMaterial, key_url_of) -> list[dict]:
     """The public JWKs of replaced keys (their credentials still verify); ``key_url_of(thumbprint)``."""
     keys = []
     for pem in material.retired_pem:
@@ -101,9 +101,12 @@ def retired_jwks(material: SigningMaterial, key_url_of) -> list[dict]:  # noqa: 
     return keys
 
 
-def _private_jwk(material: SigningMaterial):  # noqa: ANN202 - parsed once per key, not per credential
+def _private_jwk(material: SigningMaterial):
     key = material.private_key()
-    kind = "EC" if isinstance(key, ec.EllipticCurvePrivateKey) else "RSA" if isinstance(key, rsa.RSAPrivateKey) else "OKP"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        kind = "EC"
+    else:
+        kind = "RSA" if isinstance(key, rsa.RSAPrivateKey) else "OKP"
     return jwk.import_key(material.key_pem, kind)
 
 
@@ -114,8 +117,8 @@ def _x5c(material: SigningMaterial) -> list[str]:
 
 def _iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:  # the database keeps naive UTC
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def credential_id(award: Award) -> str:
@@ -148,7 +151,7 @@ def achievement(award: Award) -> dict:
 
 def credential(award: Award, issuer: Issuer) -> dict:
     """The OpenBadgeCredential of one certificate (without proof: the JWT around it is the proof)."""
-    issued = _iso(award.issued_at or dt.datetime.now(dt.timezone.utc))
+    issued = _iso(award.issued_at or dt.datetime.now(dt.UTC))
     subject = {
         "id": subject_id(award),
         "type": ["AchievementSubject"],

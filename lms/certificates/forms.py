@@ -61,19 +61,19 @@ class PrintForm(FlaskForm):
     def serial_list(self) -> list[str]:
         return [s.strip() for s in re.split(r"[\s,;]+", self.serials.data or "") if s.strip()]
 
-    def validate_serials(self, field) -> None:  # noqa: ANN001
+    def validate_serials(self, field) -> None:
         bad = [s for s in self.serial_list() if not SERIAL.match(s)]
         if bad:
             raise ValidationError(_l("Not a serial number: %(serials)s", serials=", ".join(bad[:5])))
 
-    def validate_course(self, field) -> None:  # noqa: ANN001
+    def validate_course(self, field) -> None:
         if not (field.data or self.serials.data or "").strip():
             raise ValidationError(_l("Choose a course or give serial numbers."))
 
-    def validate_enrolled_to(self, field) -> None:  # noqa: ANN001
+    def validate_enrolled_to(self, field) -> None:
         if field.data and self.enrolled_from.data and field.data < self.enrolled_from.data:
             raise ValidationError(_l("The end is before the start."))
 
-    def validate_completed_to(self, field) -> None:  # noqa: ANN001
+    def validate_completed_to(self, field) -> None:
         if field.data and self.completed_from.data and field.data < self.completed_from.data:
             raise ValidationError(_l("The end is before the start."))

@@ -82,7 +82,7 @@ class TemplateAssetFetcher(URLFetcher):
         self._lock = threading.Lock()
 
     # -- WeasyPrint entry points -------------------------------------------------
-    def fetch(self, url, headers=None):  # noqa: D401 - WeasyPrint API
+    def fetch(self, url, headers=None):
         try:
             body, content_type, final_url = self._resolve(url)
         except AssetRefused as exc:

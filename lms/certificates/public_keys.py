@@ -8,7 +8,8 @@ from flask import abort, current_app, jsonify, request
 from flask_login import login_required
 
 from lms import db
-from lms.certificates import credentials, operations as ops, publishing
+from lms.certificates import credentials, publishing
+from lms.certificates import operations as ops
 from lms.certificates.blueprint import _public, _rate_limited, bp, load_certificate
 from lms.certificates.models import Certificate
 from lms.urls import absolute_url
@@ -16,14 +17,14 @@ from lms.urls import absolute_url
 JWT_TYPE = "text/plain; charset=utf-8"
 
 
-def _material():  # noqa: ANN202
+def _material():
     material = publishing.signing_material()
     if material is None:
         abort(404)
     return material
 
 
-def _cacheable(response, seconds: int = 300):  # noqa: ANN001
+def _cacheable(response, seconds: int = 300):
     response.headers["Cache-Control"] = f"public, max-age={seconds}"
     response.headers["Access-Control-Allow-Origin"] = "*"  # verifiers fetch keys from other origins
     return response
@@ -37,7 +38,7 @@ def signing_certificate():
     return _cacheable(response)
 
 
-def _all_keys(material) -> list[dict]:  # noqa: ANN001
+def _all_keys(material) -> list[dict]:
     current = credentials.public_jwk(material, publishing.issuer(material))
     return [current, *credentials.retired_jwks(material, lambda kid: absolute_url("certificates.public_key", kid=kid))]
 

@@ -23,12 +23,12 @@ from lms.urls import absolute_url, base_url
 _CACHE_KEY = "lms_cert_signing"
 
 
-def signing_folder(app=None) -> Path:  # noqa: ANN001
+def signing_folder(app=None) -> Path:
     app = app or current_app
     return Path(app.config.get("LMS_CERT_SIGNING_PATH") or Path(app.instance_path) / "signing")
 
 
-def signing_material(app=None) -> signing.SigningMaterial | None:  # noqa: ANN001
+def signing_material(app=None) -> signing.SigningMaterial | None:
     """The FabLab's key and chain, re-read when the files change (after ``lms certificates keygen``)."""
     app = app or current_app
     folder = signing_folder(app)
@@ -91,7 +91,7 @@ def award(cert: Certificate, course: Course, verify_url: str) -> credentials.Awa
 
 
 def attach_credentials(sess: Session, rows: Sequence[tuple], courses: dict[int, Course],
-                       verify_url) -> None:  # noqa: ANN001
+                       verify_url) -> None:
     """Give each (certificate, CertificateData) row its signed credential, inside its PDF too.
 
     Without a signing key nothing happens: the certificates are issued as before, unsigned."""

@@ -65,7 +65,7 @@ class SigningMaterial:
     def certificate_pem(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
-    def private_key(self):  # noqa: ANN201 - a cryptography private key
+    def private_key(self):
         return serialization.load_pem_private_key(self.key_pem, password=None)
 
     def fingerprint(self) -> str:
@@ -122,7 +122,7 @@ def generate(folder: Path | str, common_name: str, organization: str = "", *, al
     if organization.strip():
         attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization.strip()))
     name = x509.Name(attributes)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     certificate = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -134,8 +134,8 @@ def generate(folder: Path | str, common_name: str, organization: str = "", *, al
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    return _write_private(Path(folder), SigningMaterial(_pkcs8(key), certificate.public_bytes(serialization.Encoding.PEM)),
-                          force)
+    material = SigningMaterial(_pkcs8(key), certificate.public_bytes(serialization.Encoding.PEM))
+    return _write_private(Path(folder), material, force)
 
 
 def import_key(folder: Path | str, key_pem: bytes, chain_pem: bytes, passphrase: bytes | None = None, *,
@@ -151,14 +151,14 @@ def import_key(folder: Path | str, key_pem: bytes, chain_pem: bytes, passphrase:
         raise SigningKeyError(f"the certificate chain cannot be read: {exc}") from exc
     if not isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)):
         raise SigningKeyError("only RSA, EC and Ed25519 keys can sign certificates")
-    if chain[0].public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) \
-            != key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if chain[0].public_key().public_bytes(*spki) != key.public_key().public_bytes(*spki):
         raise SigningKeyError("the first certificate of the chain is not the certificate of this key")
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
     return _write_private(Path(folder), SigningMaterial(_pkcs8(key), pem), force)
 
 
-def _pkcs8(key) -> bytes:  # noqa: ANN001
+def _pkcs8(key) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
@@ -169,12 +169,12 @@ def _pkcs8(key) -> bytes:  # noqa: ANN001
 class _ReusingSigner(signers.SimpleSigner):
     """pyHanko's SimpleSigner with the per-signer constants computed once (see the module docstring)."""
 
-    def __init__(self, *args, pyca_key, **kwargs):  # noqa: ANN001
+    def __init__(self, *args, pyca_key, **kwargs):
         super().__init__(*args, **kwargs)
         self._pyca_key = pyca_key
         self._attribute_templates: dict[tuple, bytes] = {}
 
-    async def signed_attrs(self, data_digest: bytes, digest_algorithm: str, attr_settings=None,  # noqa: ANN001
+    async def signed_attrs(self, data_digest: bytes, digest_algorithm: str, attr_settings=None,
                            **kwargs) -> cms.CMSAttributes:
         key = (digest_algorithm, len(data_digest), tuple(sorted(kwargs.items(), key=lambda kv: kv[0])).__repr__())
         template = self._attribute_templates.get(key)
@@ -222,7 +222,7 @@ class PdfSigner:
         return signers.sign_pdf(writer, self._meta, signer=self._signer, bytes_reserved=self._reserved).getvalue()
 
 
-def outside_event_loop(function, *args):  # noqa: ANN001, ANN201
+def outside_event_loop(function, *args):
     """``function(*args)``, on a short-lived thread when this one runs an asyncio loop.
 
     pyHanko's synchronous API starts an event loop of its own, which asyncio refuses inside a running
@@ -266,7 +266,7 @@ def check(pdf: bytes, material: SigningMaterial) -> SignatureCheck:
     signature = embedded[-1]
     try:
         status = validate_pdf_signature(signature, context, skip_diff=True)
-    except Exception:  # noqa: BLE001 - pyHanko raises many kinds for a mangled CMS; all mean "not intact"
+    except Exception:
         return SignatureCheck("altered")
     signer = status.signing_cert.subject.human_friendly if status.signing_cert is not None else ""
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE

@@ -48,7 +48,7 @@ def is_set(encoded_list: str, index: int) -> bool:
 def credential(list_url: str, issuer: dict, revoked_indexes: Iterable[int], list_number: int,
                now: dt.datetime | None = None) -> dict:
     """The status list credential for list ``list_number`` (to be signed like any credential)."""
-    moment = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "id": list_url,

@@ -32,7 +32,7 @@ def run(job_id: int) -> None:
         except OperationalError:
             sess.rollback()
             raise  # transient: Huey retries
-        except Exception as exc:  # noqa: BLE001 - the page must not wait forever
+        except Exception as exc:
             log.exception("print job %s failed", job_id)
             sess.rollback()
             job = sess.get(PrintJob, job_id)

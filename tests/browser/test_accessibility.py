@@ -43,7 +43,7 @@ def _axe(page) -> list[dict]:
 
 @pytest.mark.parametrize("lang", ["en", "ky"])
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_accessibility_violations(app, world, live_server, browser, lang, width):  # noqa: F811
+def test_no_accessibility_violations(app, world, live_server, browser, lang, width):
     if not AXE.is_file():
         pytest.skip("node_modules/axe-core missing: run `npm ci`")
     found = {}

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": 1366, "phone": 390}
 
 
-def _shoot(browser, live_server, email, path, name):  # noqa: ANN001, F811
+def _shoot(browser, live_server, email, path, name):
     OUT.mkdir(parents=True, exist_ok=True)
     for label, width in WIDTHS.items():
         context = browser.new_context(viewport={"width": width, "height": 900})
@@ -34,8 +34,8 @@ def _shoot(browser, live_server, email, path, name):  # noqa: ANN001, F811
         context.close()
 
 
-def test_upload_with_note_grade_per_criterion_learner_sees_it(app, users, synced, tasks_running, live_server,  # noqa: F811
-                                                              browser, tmp_path):  # noqa: F811
+def test_upload_with_note_grade_per_criterion_learner_sees_it(app, users, synced, tasks_running, live_server,
+                                                              browser, tmp_path):
     users.create("learner@example.org", "Чыныбаев Мирлан Үңөөвич")
     users.create("instructor@fablab.kg", "Гүлнара Токтогулова", role="instructor")
     context = browser.new_context(viewport={"width": 1366, "height": 900})

@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from lms import db
-from tests.models import binary_stl
-from tests.test_assignments import ASSIGNMENT_URL, COURSE, wait_done
-
 from tests.browser.test_submission_page import live_server, logged_in_page  # noqa: F401 - fixture
 from tests.browser.test_viewer_static import browser, canvas_stats  # noqa: F401 - fixture
+from tests.models import binary_stl
+from tests.test_assignments import ASSIGNMENT_URL, COURSE, wait_done
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bench"))
@@ -60,7 +59,7 @@ def _measure(context, page, url: str) -> dict:
 
 
 def test_an_80k_triangle_submission_page_transfers_under_600_kB(app, client, auth, users, synced, tasks_running,
-                                                                roomy_assignment, live_server, browser):  # noqa: F811
+                                                                roomy_assignment, live_server, browser):
     users.create("learner@example.org", "Чыныбаев Мирлан Үңөөвич")
     auth.login("learner@example.org")
     auth.post(f"/courses/{COURSE}/enrol")

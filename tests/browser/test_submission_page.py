@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.test_viewer_static import BACKGROUND, browser, canvas_stats  # noqa: F401 - the browser fixture
 from tests.conftest import DEMO_PASSWORD
 from tests.models import cube_stl
 from tests.test_assignments import ASSIGNMENT_URL, COURSE, wait_done
-
-from tests.browser.test_viewer_static import BACKGROUND, browser, canvas_stats  # noqa: F401 - the browser fixture
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.browser
@@ -46,7 +45,7 @@ def logged_in_page(context, live_server: str, email: str):
     return page, errors
 
 
-def test_submission_page_shows_model_and_problems(app, client, auth, users, synced, tasks_running, live_server, browser):  # noqa: F811
+def test_submission_page_shows_model_and_problems(app, client, auth, users, synced, tasks_running, live_server, browser):
     if not (REPO / "node_modules" / "three" / "build" / "three.module.js").is_file():
         pytest.skip("node_modules/three missing: run `npm ci`")
     users.create("learner@example.org", "Чыныбаев Мирлан Үңөөвич")
@@ -75,7 +74,7 @@ def test_submission_page_shows_model_and_problems(app, client, auth, users, sync
     context.close()
 
 
-def test_upload_through_the_browser_form(app, client, auth, users, synced, tasks_running, live_server, browser, tmp_path):  # noqa: F811
+def test_upload_through_the_browser_form(app, client, auth, users, synced, tasks_running, live_server, browser, tmp_path):
     """The real form with its script (XHR upload with a progress bar) lands on the new submission's page."""
     users.create("learner@example.org", "Асанова Гүлнара")
     auth.login("learner@example.org")

@@ -30,7 +30,7 @@ def test_there_are_diagrams():
 
 
 @pytest.mark.parametrize("path", SVGS, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
-def test_no_label_is_clipped(browser, path):  # noqa: F811
+def test_no_label_is_clipped(browser, path):
     page = browser.new_page()
     try:
         page.goto(path.as_uri())

@@ -14,9 +14,7 @@ SwiftShader; see CHROMIUM_ARGS.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -30,7 +28,7 @@ SCREENSHOT = REPO / "bench" / "out" / "viewer.png"
 # (WebGL 2).  The second set forces that explicitly, for builds where the
 # automatic software fallback is switched off.
 BASE_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-CHROMIUM_ARGS = [BASE_ARGS, BASE_ARGS + ["--use-angle=swiftshader", "--enable-unsafe-swiftshader"]]
+CHROMIUM_ARGS = [BASE_ARGS, [*BASE_ARGS, "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]]
 
 GOOD = "#good .model-viewer"
 BROKEN = "#broken .model-viewer"

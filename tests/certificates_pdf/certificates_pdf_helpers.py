@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # plain `pytest` from elsewhere
     sys.path.insert(0, str(ROOT))
 
-from lms.certificates.pdf import CertificateData, CertificateRenderer  # noqa: E402
+from lms.certificates.pdf import CertificateData  # noqa: E402
 
 DEFAULT_TEMPLATE = ROOT / "certificates" / "default"
 KYRGYZ_NAME = "Чыныбаев Мирлан Үңөөвич"

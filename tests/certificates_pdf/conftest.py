@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from certificates_pdf_helpers import DEFAULT_TEMPLATE, make_data
+
 from lms.certificates.pdf import CertificateRenderer
 
 

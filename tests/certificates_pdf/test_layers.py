@@ -6,10 +6,6 @@ import io
 
 import pikepdf
 import pytest
-from PIL import Image, ImageChops
-from pypdf import PdfReader
-from weasyprint import HTML
-
 from certificates_pdf_helpers import (
     DEFAULT_TEMPLATE,
     KYRGYZ_NAME,
@@ -19,6 +15,10 @@ from certificates_pdf_helpers import (
     pdftotext,
     zbarimg,
 )
+from PIL import Image, ImageChops
+from pypdf import PdfReader
+from weasyprint import HTML
+
 from lms.certificates.pdf import BASE_URL, CertificateRenderer
 
 

@@ -6,17 +6,6 @@ import re
 from html import unescape
 
 import pytest
-from PIL import Image
-from pypdf import PdfReader
-
-import lms.certificates.pdf as pdfmod
-from lms.certificates.pdf import (
-    CertificateRenderer,
-    CertificateTemplateError,
-    merge_pdfs,
-    render_certificate,
-)
-
 from certificates_pdf_helpers import (
     DEFAULT_TEMPLATE,
     KYRGYZ_NAME,
@@ -25,6 +14,16 @@ from certificates_pdf_helpers import (
     pdftoppm,
     pdftotext,
     zbarimg,
+)
+from PIL import Image
+from pypdf import PdfReader
+
+import lms.certificates.pdf_merge as pdf_merge
+from lms.certificates.pdf import (
+    CertificateRenderer,
+    CertificateTemplateError,
+    merge_pdfs,
+    render_certificate,
 )
 
 
@@ -179,11 +178,11 @@ def test_render_many_chunks_and_batch_pages(tmp_path):
 @pytest.mark.parametrize("engine", ["auto", "pypdf"])
 def test_merge_pdfs_keeps_every_page_and_the_frozen_content(renderer, monkeypatch, tmp_path, engine):
     if engine == "pypdf":
-        monkeypatch.setattr(pdfmod, "_pikepdf", None)
+        monkeypatch.setattr(pdf_merge, "_pikepdf", None)
     pdfs = renderer.render_many([make_data(holder_name=f"Frozen {i}", language="en") for i in range(3)])
     batch = renderer.render_batch([make_data(holder_name="Batch A", language="en"),
                                    make_data(holder_name="Batch B", language="en")])
-    merged = merge_pdfs(pdfs + [batch], title="Cohort print")
+    merged = merge_pdfs([*pdfs, batch], title="Cohort print")
     assert _pages(merged) == 5
     text = pdftotext(merged, tmp_path)
     for name in ("Frozen 0", "Frozen 1", "Frozen 2", "Batch A", "Batch B"):
@@ -233,17 +232,17 @@ def test_missing_template_folder(tmp_path):
 
 
 def test_missing_template_files(tmp_path):
-    with pytest.raises(CertificateTemplateError, match="template.html"):
+    with pytest.raises(CertificateTemplateError, match=r"template\.html"):
         CertificateRenderer(tmp_path)
     (tmp_path / "template.html").write_text("<p>{{ document_title }}</p>")
-    with pytest.raises(CertificateTemplateError, match="style.css"):
+    with pytest.raises(CertificateTemplateError, match=r"style\.css"):
         CertificateRenderer(tmp_path)
 
 
 def test_broken_jinja_template(tmp_path):
     (tmp_path / "template.html").write_text("{% for c in certificates %}<p>{{ c.serial }</p>")
     (tmp_path / "style.css").write_text("")
-    with pytest.raises(CertificateTemplateError, match="template.html"):
+    with pytest.raises(CertificateTemplateError, match=r"template\.html"):
         CertificateRenderer(tmp_path)
 
 
@@ -268,7 +267,7 @@ def test_bad_labels_json(tmp_path):
     (tmp_path / "template.html").write_text("x")
     (tmp_path / "style.css").write_text("")
     (tmp_path / "labels.json").write_text('{"de": {"title": "Zertifikat"}}')
-    with pytest.raises(CertificateTemplateError, match="labels.json"):
+    with pytest.raises(CertificateTemplateError, match=r"labels\.json"):
         CertificateRenderer(tmp_path)
 
 

@@ -9,8 +9,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from certificates_pdf_helpers import DEFAULT_TEMPLATE, make_data, pdftotext
+
 from lms.certificates.pdf import CertificateRenderer
 from lms.certificates.pdf_fetcher import BASE_URL, AssetRefused, TemplateAssetFetcher
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from geometry_helpers import box_mesh, sphere_mesh
 
 

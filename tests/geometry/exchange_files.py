@@ -15,7 +15,6 @@ import struct
 import zipfile
 
 import numpy as np
-
 from geometry_helpers import CONTENT_TYPES, RELS
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import trimesh
+from geometry_helpers import ascii_stl_bytes, stl_bytes
 
 from lms.geometry import load_mesh
-
-from geometry_helpers import ascii_stl_bytes, stl_bytes
 
 # GLB is left out: glTF is in metres with +Y up, which its reader handles on its own
 FORMATS = ("stl", "stl_ascii", "obj", "ply", "off", "3mf")

@@ -5,13 +5,12 @@ import json
 import numpy as np
 import pytest
 import trimesh
+from geometry_helpers import box_mesh, sphere_mesh
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lms.geometry import PRINTERS, analyse, evaluate, validate_requirements
 from lms.geometry.mesh import from_indexed
-
-from geometry_helpers import box_mesh, sphere_mesh
 
 
 def _check(report, cid):

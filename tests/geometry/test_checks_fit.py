@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
+from shapes import box, in_every_format
 
 from lms.geometry import PRINTERS, analyse
-
-from shapes import box, in_every_format
 
 
 def _turned_extents(vertices, rotation):

@@ -10,10 +10,9 @@ import subprocess
 
 import numpy as np
 import pytest
+from shapes import box, file_bytes, in_every_format, join
 
 from lms.geometry import analyse, evaluate
-
-from shapes import box, file_bytes, in_every_format, join
 
 TOUCHING = {
     "corner": (10, 10, 10),      # second cube shares one vertex with the first

@@ -12,14 +12,13 @@ import glob
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from shapes import box, file_bytes, in_every_format, join
 
 from lms.geometry import load_mesh, repair
 from lms.geometry.cli import repair_command
 from lms.geometry.mesh import from_indexed
 from lms.geometry.mesh_repair import RepairRefusedError
 from lms.geometry.topology import analyse_topology
-
-from shapes import box, file_bytes, in_every_format, join
 
 DEBIAN_MODELS = sorted(glob.glob("/usr/share/PrusaSlicer/profiles/*/*.stl")[:40]
                        + glob.glob("/usr/share/opencascade/data/stl/*.stl"))

@@ -11,12 +11,11 @@ import time
 
 import numpy as np
 import pytest
+from shapes import box
 
 from lms.geometry import analyse, repair
 from lms.geometry.mesh import from_indexed
 from lms.geometry.mesh_repair import RepairRefusedError
-
-from shapes import box
 
 
 def degenerate_on_grid(n):

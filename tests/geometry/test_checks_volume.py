@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from shapes import box, in_every_format
 
 from lms.geometry import analyse
-
-from shapes import box, in_every_format
 
 CUBE_MM3 = 20.0 ** 3
 

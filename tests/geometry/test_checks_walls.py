@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 import trimesh
 from scipy.spatial.transform import Rotation
+from shapes import in_every_format
 
 from lms.geometry import analyse, evaluate
 from lms.geometry.mesh import from_indexed
-
-from shapes import in_every_format
 
 
 def _quad(a, b, c, d):

@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from babel.messages.pofile import read_po
+from exchange_files import WRITERS, cube20, triangles, write
 
 from lms.geometry import CorruptFileError, load_mesh
-
-from exchange_files import WRITERS, cube20, triangles, write
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "lms" / "translations"
 SOUP_KINDS = ("binary.stl", "ascii.stl")

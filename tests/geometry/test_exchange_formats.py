@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exchange_files import WRITERS, cube20, t_part, write
 
 from lms.geometry import CorruptFileError, analyse, load_mesh
-
-from exchange_files import WRITERS, cube20, t_part, write
 
 KINDS = sorted(WRITERS)
 

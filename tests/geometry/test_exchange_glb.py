@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exchange_files import glb, t_part
 
 from lms.geometry import analyse, load_mesh
-
-from exchange_files import glb, t_part
 
 
 def test_t_part_is_30_mm_tall_with_200_mm2_of_overhang():

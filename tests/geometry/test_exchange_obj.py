@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from exchange_files import cube20, obj
 
 from lms.geometry import CorruptFileError, analyse, load_mesh
-
-from exchange_files import cube20, obj
 
 
 def test_relative_indices_resolve_against_the_vertices_read_so_far():

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from exchange_files import ascii_stl, cube20
 
 from lms.geometry import EmptyModelError, analyse, detect_format, load_mesh
-
-from exchange_files import ascii_stl, cube20
 
 ADMESH_BLOCK = Path("/usr/share/doc/admesh/examples/block.stl")
 

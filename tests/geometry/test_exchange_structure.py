@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from exchange_files import cube20, write
+
 from lms.geometry import exchange, formats, load_mesh, loaders
 from lms.geometry.limits import DEFAULT_LIMITS
-
-from exchange_files import cube20, write
 
 
 def test_every_format_has_a_reader_and_the_old_entry_points_still_work():

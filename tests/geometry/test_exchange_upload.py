@@ -10,11 +10,10 @@ import struct
 
 import numpy as np
 import pytest
-
-from tests.test_assignments import upload, wait_done
-from tests.hostile.test_uploads_hostile import learner  # noqa: F401  (fixture)
-
 from exchange_files import binary_stl, cube20
+
+from tests.hostile.test_uploads_hostile import learner  # noqa: F401  (fixture)
+from tests.test_assignments import upload, wait_done
 
 
 def _failed_check(client, auth, data, name):

@@ -8,14 +8,25 @@ import zipfile
 import numpy as np
 import pytest
 import trimesh
+from geometry_helpers import ascii_stl_bytes, make_3mf, model_xml, stl_bytes
 
 from lms.geometry import (
-    ArchiveError, CorruptFileError, CountMismatchError, ExternalReferenceError, FileTooLargeError,
-    FormatMismatchError, GeometryError, Limits, TooManyFacesError, TruncatedFileError, UnsafeContentError,
-    UnsupportedFormatError, ZipBombError, detect_format, load_mesh,
+    ArchiveError,
+    CorruptFileError,
+    CountMismatchError,
+    ExternalReferenceError,
+    FileTooLargeError,
+    FormatMismatchError,
+    GeometryError,
+    Limits,
+    TooManyFacesError,
+    TruncatedFileError,
+    UnsafeContentError,
+    UnsupportedFormatError,
+    ZipBombError,
+    detect_format,
+    load_mesh,
 )
-
-from geometry_helpers import ascii_stl_bytes, make_3mf, model_xml, stl_bytes
 
 BOX = trimesh.creation.box((10, 20, 30))
 

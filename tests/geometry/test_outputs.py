@@ -8,12 +8,11 @@ import time
 import numpy as np
 import pytest
 import trimesh
+from geometry_helpers import box_mesh, sphere_mesh
 from PIL import Image
 
 from lms.geometry import analyse, export_stl, load_mesh, render_thumbnail, repair, viewer_data
 from lms.geometry.mesh import from_indexed
-
-from geometry_helpers import box_mesh, sphere_mesh
 
 
 def test_thumbnail_sizes_and_framing():
@@ -25,7 +24,7 @@ def test_thumbnail_sizes_and_framing():
         a = np.asarray(im).astype(int)
         bg = a[0, 0]
         model = (np.abs(a - bg).sum(axis=2) > 30)
-        ys, xs = np.nonzero(model[: int(size * 0.85)])
+        _ys, xs = np.nonzero(model[: int(size * 0.85)])
         # framed: the model spans most of the width and stays inside the image
         assert xs.max() - xs.min() > 0.7 * size
         assert xs.min() > 0 and xs.max() < size - 1

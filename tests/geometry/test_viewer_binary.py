@@ -12,7 +12,7 @@ from lms.geometry.mesh import Mesh
 from lms.geometry.viewer import HEADER, encode_mesh, read_package, viewer_package
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from make_icosphere import icosphere  # noqa: E402
+from make_icosphere import icosphere
 
 
 def _varints(data: bytes, count: int) -> tuple[list[int], int]:
@@ -29,7 +29,7 @@ def _varints(data: bytes, count: int) -> tuple[list[int], int]:
 
 
 def decode(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
-    magic, version, bits, _pad, nv, nf, npos, nidx, *rest = HEADER.unpack_from(blob)
+    magic, version, _bits, _pad, nv, nf, npos, nidx, *rest = HEADER.unpack_from(blob)
     assert magic == b"LMSM" and version == 1 and len(blob) == HEADER.size + npos + nidx
     origin, step = np.array(rest[:3]), np.array(rest[3:])
     zig, used = _varints(blob[HEADER.size:HEADER.size + npos], 3 * nv)

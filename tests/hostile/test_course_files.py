@@ -5,6 +5,7 @@ Each bad course is reported with its file (and line) and the other courses still
 from __future__ import annotations
 
 import os
+
 import pytest
 from sqlalchemy import select
 
@@ -86,7 +87,7 @@ def test_twenty_thousand_levels_of_nesting_are_refused(runner, courses_dir):
 def test_a_huge_course_file_is_refused_before_it_is_parsed(runner, courses_dir):
     path = write_course(courses_dir)
     with open(path, "a") as out:
-        out.write(("# padding\n" * 300_000))
+        out.write("# padding\n" * 300_000)
     result = runner.invoke(["courses", "sync"])
     assert result.exit_code == 1
     errors = error_lines(result)

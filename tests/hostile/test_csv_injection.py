@@ -30,7 +30,7 @@ def test_progress_csv_cells_never_start_a_formula(app, client, auth, users, sync
     assert r.status_code == 303
     client.post("/logout", data={"csrf_token": csrf_token(client, "/courses/")})
     auth.login("instructor@fablab.kg")
-    (header, *rows) = _progress_rows(client)
+    (_header, *rows) = _progress_rows(client)
     (row,) = [row for row in rows if row[1] == "mallory@example.org"]
     # OWASP's advice: such a cell is read as text when it begins with a single quote.
     assert row[0].startswith("'") and row[0][1:].strip() == name.strip()  # the profile form strips the name

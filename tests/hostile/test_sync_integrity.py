@@ -56,7 +56,7 @@ def test_a_sync_that_crashes_on_its_third_course_changes_nothing(app, runner, co
     before = snapshot(app)
     real_apply, calls = operations._apply_course, []
 
-    def crash_on_third(sess, spec):  # noqa: ANN001
+    def crash_on_third(sess, spec):
         calls.append(spec.slug)
         if len(calls) == 3:
             raise RuntimeError("the sync process died here")

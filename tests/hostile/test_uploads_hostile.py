@@ -12,7 +12,6 @@ from werkzeug.serving import make_server
 
 from lms import db
 from lms.assignments.models import Submission
-from tests.conftest import csrf_token
 from tests.models import cube_stl
 from tests.test_assignments import ASSIGNMENT_URL, COURSE, upload
 
@@ -90,7 +89,6 @@ def unreferenced_files(app) -> list:
 def test_refusals_keep_nothing_of_the_file(app, client, auth, learner):
     """Every refusal of the upload path (type, format, size, empty) leaves nothing, while accepted files stay."""
     from lms.catalog.models import Assignment
-
     from tests.test_assignments import wait_done
 
     r = upload(auth, cube_stl(10), "kept.stl")
@@ -272,7 +270,7 @@ def test_fifty_parallel_uploads_lose_nothing_and_duplicate_nothing(app, users, s
         try:
             resp = post(ASSIGNMENT_URL, {"csrf_token": t}, {"model": (f"m{k}.stl", cube_stl(10 + k))})
             results.append(resp.geturl())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(repr(exc))
 
     threads = [threading.Thread(target=one, args=(e, k)) for e in emails for k in range(5)]

@@ -43,10 +43,7 @@ def test_every_int_route_answers_404_for_a_huge_id(app, client, admin, number):
     failures = []
     for rule in int_routes(app):
         url = fill(rule, number)
-        if "GET" in rule.methods:
-            response = client.get(url)
-        else:
-            response = client.post(url, data={"csrf_token": token})
+        response = client.get(url) if "GET" in rule.methods else client.post(url, data={"csrf_token": token})
         if response.status_code != 404:
             failures.append((url, response.status_code))
     assert not failures

@@ -16,7 +16,8 @@ CORES = {
     "geometry check run": "import numpy as np, trimesh, lms.geometry as g\n"
                           "m = trimesh.creation.box((20, 20, 20)); import io; b = io.BytesIO(); m.export(b, 'stl')\n"
                           "mesh = g.load_mesh(b.getvalue(), 'cube.stl'); g.analyse(mesh)",
-    "certificate renderer": "from lms.certificates import pdf, pdf_labels, pdf_fetcher  # noqa",
+    "certificate renderer": "from lms.certificates import pdf, pdf_labels, pdf_fetcher  # noqa\n"
+                            "from lms.certificates import pdf_template, pdf_layers, pdf_pool, pdf_merge  # noqa",
     "certificate signing and credentials": "from lms.certificates import signing, credentials, status_list, codes  # noqa",
 }
 

@@ -46,7 +46,7 @@ def cube_with_holes(size: float = 20.0, subdivisions: int = 4,
         first = len(faces)
         for i in range(n):
             for j in range(n):
-                def corner(di, dj):
+                def corner(di, dj, axis=axis, side=side, u_axis=u_axis, v_axis=v_axis, i=i, j=j):
                     ijk = [0, 0, 0]
                     ijk[axis] = side * n
                     ijk[u_axis] = i + di
@@ -104,8 +104,8 @@ def viewer_payload(vertices: np.ndarray, faces: np.ndarray, simplified: bool = F
     return {
         "positions": base64.b64encode(vertices.tobytes()).decode("ascii"),
         "indices": base64.b64encode(faces.tobytes()).decode("ascii"),
-        "vertex_count": int(len(vertices)),
-        "face_count": int(len(faces)),
+        "vertex_count": len(vertices),
+        "face_count": len(faces),
         "simplified": bool(simplified),
         "bounds": [lo.tolist(), hi.tolist()],
         "extents_mm": (hi - lo).tolist(),

@@ -21,6 +21,7 @@ import threading
 import zlib
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -87,7 +88,7 @@ def build_site(root: Path, payload: dict | None = None) -> Path:
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
+    extensions_map: ClassVar = {**SimpleHTTPRequestHandler.extensions_map,
                       ".js": "text/javascript", ".mjs": "text/javascript",
                       ".css": "text/css", ".json": "application/json"}
 
