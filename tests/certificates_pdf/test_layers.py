@@ -29,9 +29,9 @@ def _full_layer_pdf(renderer: CertificateRenderer, data) -> bytes:
 
 
 def _qr_rect(pdf: bytes):
-    doc = pikepdf.open(io.BytesIO(pdf))
-    contents = doc.pages[0].obj.Contents
-    content = b"".join(s.read_bytes() for s in (contents if isinstance(contents, pikepdf.Array) else [contents]))
+    with pikepdf.open(io.BytesIO(pdf)) as doc:  # closed here, not whenever the GC gets to it
+        contents = doc.pages[0].obj.Contents
+        content = b"".join(s.read_bytes() for s in (contents if isinstance(contents, pikepdf.Array) else [contents]))
     tail = content.decode("latin-1").rsplit("cm /CertQR0 Do", 1)[0].rsplit("q ", 1)[1].split()
     sx, _, _, sy, x, y = map(float, tail)
     return x, y, sx, sy
@@ -96,9 +96,9 @@ def test_background_is_rendered_once_per_distinct_background(tmp_path):
 def test_background_is_stored_once_in_a_batch():
     renderer = CertificateRenderer(DEFAULT_TEMPLATE, chunk_size=3)
     items = [make_data(serial=f"S-{i}", holder_name=f"Student {i}", language="en") for i in range(7)]
-    batch = pikepdf.open(io.BytesIO(renderer.render_batch(items)))
-    forms = {page.Resources.XObject["/CertBackground0"].objgen for page in batch.pages}
-    assert len(batch.pages) == 7 and len(forms) == 1
+    with pikepdf.open(io.BytesIO(renderer.render_batch(items))) as batch:
+        forms = {page.Resources.XObject["/CertBackground0"].objgen for page in batch.pages}
+        assert len(batch.pages) == 7 and len(forms) == 1
 
 
 def test_render_one_matches_render_many(renderer):
