@@ -6,7 +6,9 @@ on one page and "0 h 07 min" on another. Numbers use the locale's separators (Fl
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_decimal
+from datetime import date, datetime
+
+from flask_babel import format_date, format_decimal, format_time
 from flask_babel import gettext as _
 
 
@@ -45,7 +47,17 @@ def size_mm(extents: list[float]) -> str:
     return _("%(n)s mm", n=" × ".join(format_decimal(round(v, 1), "#,##0.#") for v in extents))
 
 
-FILTERS = {"duration": duration, "mass": mass, "length_mm": length_mm, "length_m": length_m, "area_mm2": area_mm2,
+def day(value: date | datetime | None) -> str:
+    """A date as the reader's language writes it (1 Dec 2026, 1 дек. 2026 г., 2026-ж., 1-дек.)."""
+    return "—" if value is None else format_date(value, "medium")
+
+
+def moment(value: datetime | None) -> str:
+    """A stored (UTC) time as date and hours:minutes in the reader's language."""
+    return "—" if value is None else f"{format_date(value, 'medium')} {format_time(value, 'short')}"
+
+
+FILTERS = {"day": day, "moment": moment, "duration": duration, "mass": mass, "length_mm": length_mm, "length_m": length_m, "area_mm2": area_mm2,
            "volume_cm3": volume_cm3, "size_mm": size_mm}
 
 
