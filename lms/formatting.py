@@ -5,9 +5,9 @@ on one page and "0 h 07 min" on another. Numbers use the locale's separators (Fl
 """
 from __future__ import annotations
 
-from flask import Flask
 from datetime import date, datetime
 
+from flask import Flask
 from flask_babel import format_date, format_decimal, format_time
 from flask_babel import gettext as _
 
