@@ -57,8 +57,8 @@ def moment(value: datetime | None) -> str:
     return "—" if value is None else f"{format_date(value, 'medium')} {format_time(value, 'short')}"
 
 
-FILTERS = {"day": day, "moment": moment, "duration": duration, "mass": mass, "length_mm": length_mm, "length_m": length_m, "area_mm2": area_mm2,
-           "volume_cm3": volume_cm3, "size_mm": size_mm}
+FILTERS = {"day": day, "moment": moment, "duration": duration, "mass": mass, "length_mm": length_mm,
+           "length_m": length_m, "area_mm2": area_mm2, "volume_cm3": volume_cm3, "size_mm": size_mm}
 
 
 def init_app(app: Flask) -> None:
