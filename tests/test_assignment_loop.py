@@ -197,7 +197,7 @@ def test_course_page_and_dashboard_show_each_assignment_state(app, client, auth,
     url = upload(auth, cube_stl(20, drop_faces=2)).headers["Location"]
     wait_done(client, url)
     assert "needs fixing" in client.get(course_url).get_data(as_text=True)
-    upload(auth, cube_stl(20))
+    wait_done(client, upload(auth, cube_stl(20)).headers["Location"])  # with Redis workers the check takes a moment
     assert "waiting for grading" in client.get(course_url).get_data(as_text=True)
     with app.app_context():
         second = db.session().scalar(select(Submission).where(Submission.attempt == 2))
