@@ -316,11 +316,8 @@ def queue(slug: str):
         query = query.where(Assignment.slug == chosen)
     if which == "needs-grading":
         # The latest attempt of each learner that has no decision yet.
-        latest = (select(Submission.assignment_id, Submission.user_id, func.max(Submission.attempt).label("attempt"))
-                  .group_by(Submission.assignment_id, Submission.user_id).subquery())
-        query = query.join(latest, and_(latest.c.assignment_id == Submission.assignment_id,
-                                        latest.c.user_id == Submission.user_id, latest.c.attempt == Submission.attempt))
-        query = query.where(Submission.decision.is_(None), Submission.state.in_(("checked", "failed")))
+        query = query.where(Submission.id.in_(queries.latest_attempt_ids(course.id)),
+                            Submission.decision.is_(None), Submission.state.in_(("checked", "failed")))
     elif which == "failing":
         query = query.where(or_(Submission.checks_passed.is_(False), Submission.state == "failed"))
     elif which in ("returned", "accepted"):

@@ -36,7 +36,7 @@ def grade_breakdown(grade: Grade, rubric: list[dict]) -> dict:
 
 def next_to_grade(sess: Session, course_id: int, after: Submission) -> Submission | None:
     """The next attempt in the course's grading queue after ``after`` (oldest first, no decision yet)."""
-    latest_ids = _latest_attempt_ids(sess, course_id)
+    latest_ids = latest_attempt_ids(course_id)
     query = (select(Submission).join(Assignment, Assignment.id == Submission.assignment_id)
              .where(Assignment.course_id == course_id, Submission.decision.is_(None),
                     Submission.state.in_(("checked", "failed")), Submission.id != after.id,
@@ -47,7 +47,7 @@ def next_to_grade(sess: Session, course_id: int, after: Submission) -> Submissio
     return later or sess.scalar(query.limit(1))
 
 
-def _latest_attempt_ids(sess: Session, course_id: int) -> Select:
+def latest_attempt_ids(course_id: int) -> Select:
     """A subquery of the latest attempt of each learner at each assignment of the course."""
     latest = (select(Submission.assignment_id, Submission.user_id, func.max(Submission.attempt).label("attempt"))
               .join(Assignment, Assignment.id == Submission.assignment_id).where(Assignment.course_id == course_id)
