@@ -64,8 +64,8 @@ def median(values: list[float]) -> float:
 
 def send_to_printing(gcode: Path) -> float | None:
     from lms.lab.octoprint import OctoPrint
-    from tests.conftest import free_port
     from tests.octoprint_server import OctoPrintServer, available
+    from tests.processes import free_port
 
     if available():
         print(f"send → printing: skipped ({available()})")

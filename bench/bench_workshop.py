@@ -228,20 +228,6 @@ def make_minimal_app():
     return app
 
 
-def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
-    out = open(log, "w")  # noqa: SIM115 - lives as long as the process
-    return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=90)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
@@ -312,6 +298,8 @@ def count_submissions(env: dict) -> dict:
 
 
 def main() -> None:
+    from tests.processes import free_port, start_logged, stop_process
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--database-url", help="PostgreSQL (with --redis-url): lms worker processes consume the queue")
     ap.add_argument("--redis-url")
@@ -331,14 +319,14 @@ def main() -> None:
         env = make_site(work, args)
         model = work / "keychain.stl"
         keychain_stl(model)
-        port, minimal_port = _free_port(), _free_port()
+        port, minimal_port = free_port(), free_port()
         gunicorn_args = ["--workers", str(args.web_workers), "--threads", "8"]
-        procs.append(start([LMS, "serve", "--port", str(port), *gunicorn_args,
+        procs.append(start_logged([LMS, "serve", "--port", str(port), *gunicorn_args,
                             "--consumer-workers", str(args.task_workers), "--access-log", str(work / "access.log")],
                            env, work / "serve.log"))
         if args.redis_url:
-            procs.append(start([LMS, "worker", "--workers", str(args.task_workers)], env, work / "worker.log"))
-        procs.append(start([sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "bench"), "--bind",
+            procs.append(start_logged([LMS, "worker", "--workers", str(args.task_workers)], env, work / "worker.log"))
+        procs.append(start_logged([sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "bench"), "--bind",
                             f"127.0.0.1:{minimal_port}", "--worker-class", "gthread", *gunicorn_args,
                             "--access-logfile", str(work / "minimal-access.log"), "bench_workshop:make_minimal_app()"],
                            env, work / "minimal.log"))
@@ -362,7 +350,7 @@ def main() -> None:
             print(f"  {label:<20} {rate:8.1f} req/s  {rate / baseline:5.2f}x minimal  errors {errors}")
     finally:
         for proc in reversed(procs):
-            stop(proc)
+            stop_process(proc, 90)
         if args.keep:
             print(f"site and logs kept in {work}")
         else:
@@ -385,14 +373,6 @@ def report_workshop(result: dict, learners: int, per_user: dict) -> None:
     print(f"  errors                     {len(result['errors'])}{shown}")
     print(f"  submissions                {sum(per_user.values())} for {len(per_user)} learners; "
           f"lost {lost}, duplicated {duplicated}")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

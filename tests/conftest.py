@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -12,10 +11,12 @@ from sqlalchemy import text
 from lms import create_app, db
 from lms.migrate import upgrade
 from lms.models import Base
+from tests.processes import CSRF_FIELD as _CSRF
+from tests.processes import env_without_lms, free_port, run_lms
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "correct horse battery"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SITE_PASSWORD = "serve-password-1"  # of the people in site_env
 
 
 def _reset_database(app) -> None:
@@ -62,8 +63,9 @@ def courses_dir(tmp_path):
 
 
 @pytest.fixture
-def app_config(tmp_path, database_url, courses_dir):
-    return {
+def app_config(request, tmp_path, database_url, courses_dir):
+    """The app's settings; a module or test adds its own with ``pytest.mark.app_config(NAME=value, ...)``."""
+    config = {
         "LMS_INSTANCE_PATH": str(tmp_path / "instance"),
         "LMS_DATABASE_URL": database_url,
         "LMS_COURSES_PATH": str(courses_dir),
@@ -74,6 +76,9 @@ def app_config(tmp_path, database_url, courses_dir):
         "SERVER_NAME": "lms.test",
         "TESTING": True,
     }
+    for marker in reversed(list(request.node.iter_markers("app_config"))):  # the closest marker wins
+        config.update(marker.kwargs)
+    return config
 
 
 @pytest.fixture
@@ -101,6 +106,12 @@ def tasks_running(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def english(client):
+    """The pages in English, whatever the default language and translations say (``usefixtures("english")``)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 class LmsRunner:
@@ -182,19 +193,18 @@ def auth(client):
     return Auth(client)
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def env_without_lms(**settings: str) -> dict:
-    """This process's environment without its LMS_* settings, plus ``settings``: for a child process of its own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
-    env.update(settings)
+@pytest.fixture
+def site_env(tmp_path, courses_dir):
+    """The environment of a site of its own for real `lms` processes: migrated, the courses synced, a learner and an
+    instructor (password SITE_PASSWORD), English by default and a public base URL."""
+    env = env_without_lms(LMS_INSTANCE_PATH=str(tmp_path / "instance"), LMS_COURSES_PATH=str(courses_dir),
+                          LMS_DEFAULT_LANGUAGE="en", LMS_BASE_URL="https://lms.fablab.kg")
+    run_lms(env, "db", "upgrade")
+    run_lms(env, "courses", "sync")
+    for email, name, role in (("learner@example.org", "Чыныбаев Мирлан Үңөөвич", "learner"),
+                              ("instructor@fablab.kg", "Гүлнара Токтогулова", "instructor")):
+        run_lms(env, "users", "create", email, "--name", name, "--role", role, "--password-stdin",
+                stdin=SITE_PASSWORD + "\n")
     return env
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import requests
 import yaml
 
+from tests.processes import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("LMS_OCTOPRINT_VENV", ROOT / ".venv-octoprint"))
 EXE = VENV / "bin" / "octoprint"
@@ -112,12 +114,7 @@ class OctoPrintServer:
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop_process(self.proc, 20)
         self.proc = None
 
     def close(self) -> None:

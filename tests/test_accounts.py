@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from lms import db
 from lms.accounts.models import User
-from tests.conftest import DEMO_PASSWORD, csrf_token, free_port
+from tests.conftest import DEMO_PASSWORD, csrf_token
+from tests.processes import free_port
 
 
 def test_register_login_logout(app, client, auth, smtp_inbox):

@@ -14,16 +14,14 @@ from sqlalchemy.engine import make_url
 
 from lms import create_app, db
 from lms.certificates.models import Certificate
-from tests.conftest import Auth, env_without_lms
+from tests.conftest import Auth
 from tests.models import cube_stl
+from tests.processes import env_without_lms, lms_script
 from tests.test_assignments import enrol_and_read, upload
 from tests.test_certificates import BASE_URL, complete
-from tests.test_cli_run import _lms
 
 
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "LMS_BASE_URL": BASE_URL}
+pytestmark = pytest.mark.app_config(LMS_BASE_URL=BASE_URL)
 
 
 @pytest.fixture
@@ -67,7 +65,7 @@ def empty_instance(tmp_path, app_config):
 
 def _restore(settings: dict, archive: Path, courses_dir: Path) -> subprocess.CompletedProcess:
     env = env_without_lms(**settings, LMS_COURSES_PATH=str(courses_dir), LMS_BASE_URL=BASE_URL)
-    return subprocess.run([_lms(), "restore", str(archive)], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run([lms_script(), "restore", str(archive)], env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_a_restored_site_serves_the_same_certificates(site, runner, tmp_path, empty_instance, app_config, courses_dir):

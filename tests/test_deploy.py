@@ -9,17 +9,16 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from lms.serve import FORM_ROOM_BYTES
-from tests.conftest import free_port
+from tests.conftest import SITE_PASSWORD
 from tests.models import cube_stl
-from tests.test_cli_run import _lms
-from tests.test_serve import PASSWORD, post, site_env, stop, wait_checked  # noqa: F401 - site_env is a fixture
+from tests.processes import free_port, lms_script, log_in, start_logged, wait_checked, wait_until_serving
+from tests.test_serve import post, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +72,7 @@ def behind_nginx(tmp_path, site_env, monkeypatch):
     cert, key = _self_signed(tmp_path)
     # requests lets this variable override a session's own `verify`, so trust the test certificate through it.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    rendered = subprocess.run([_lms(), "deploy", "nginx", "--server-name", "localhost", "--upstream",
+    rendered = subprocess.run([lms_script(), "deploy", "nginx", "--server-name", "localhost", "--upstream",
                                f"127.0.0.1:{app_port}", "--certificate", str(cert), "--certificate-key", str(key),
                                "--http-port", str(http_port), "--https-port", str(https_port)],
                               env=env, capture_output=True, text=True, timeout=60)
@@ -86,23 +85,12 @@ def behind_nginx(tmp_path, site_env, monkeypatch):
     assert tested.returncode == 0, tested.stderr
 
     log = tmp_path / "serve.log"
-    with open(log, "w") as out:
-        app = subprocess.Popen([_lms(), "serve", "--port", str(app_port), "--workers", "1"], env=env,
-                               stdout=out, stderr=subprocess.STDOUT)
+    app = start_logged([lms_script(), "serve", "--port", str(app_port), "--workers", "1"], env, log)
     proxy = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"],
                              stderr=subprocess.DEVNULL)  # its error log is prefix/error.log
     base = f"https://localhost:{https_port}"
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/login", verify=str(cert), timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if app.poll() is not None or proxy.poll() is not None or time.time() > deadline:
-                pytest.fail(f"not serving: {log.read_text()}")
-            time.sleep(0.3)
+        wait_until_serving(f"{base}/login", app, proxy, log=log, what="not serving", verify=str(cert))
         yield base, http_port, cert, prefix
     finally:
         proxy.terminate()
@@ -154,11 +142,7 @@ def test_nginx_serves_the_site_over_tls_and_sends_stored_files(behind_nginx):
 def login_verified(base: str, cert: Path, email: str) -> requests.Session:
     s = requests.Session()
     s.headers["Referer"] = f"{base}/"  # as a browser sends it: over HTTPS, CSRF insists on a same-origin one
-    from tests.test_serve import _token
-
-    r = s.post(f"{base}/login", data={"email": email, "password": PASSWORD, "csrf_token": _token(s, f"{base}/login")},
-               allow_redirects=False, timeout=10)
-    assert r.status_code == 303, r.text[:300]
+    r = log_in(s, base, email, SITE_PASSWORD)
     assert "Secure" in r.headers["Set-Cookie"]
     return s
 
@@ -167,7 +151,7 @@ def login_verified(base: str, cert: Path, email: str) -> requests.Session:
 def test_the_systemd_units_verify(tmp_path):
     """systemd's own checker on the units, with the venv's lms in place of /opt/lms/.venv/bin/lms."""
     for unit in sorted((ROOT / "deploy").glob("lms-*.*")):
-        (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/lms/.venv/bin/lms", _lms()))
+        (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/lms/.venv/bin/lms", lms_script()))
     done = subprocess.run(["systemd-analyze", "verify", *sorted(str(p) for p in tmp_path.iterdir())],
                           capture_output=True, text=True, timeout=60)
     problems = [line for line in done.stderr.splitlines() if "lms-" in line]

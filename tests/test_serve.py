@@ -5,78 +5,40 @@ Login, upload, check, grading and the certificate download all go through HTTP t
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from lms.serve import base_url_problem
-from tests.conftest import _CSRF, env_without_lms, free_port
+from tests.conftest import SITE_PASSWORD
 from tests.models import cube_stl
-from tests.test_cli_run import _lms
-
-BASE_URL = "https://lms.fablab.kg"
-PASSWORD = "serve-password-1"
-
-
-def _token(session: requests.Session, url: str) -> str:
-    page = session.get(url, timeout=10)
-    assert page.status_code == 200, (url, page.status_code)
-    return _CSRF.search(page.text).group(1)
-
-
-def _lms_ok(env: dict, *args: str, stdin: str | None = None) -> None:
-    done = subprocess.run([_lms(), *args], env=env, input=stdin, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-
-
-def wait_until_serving(base: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while True:
-        try:
-            if requests.get(f"{base}/login", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            pytest.fail(f"lms serve did not serve: {log.read_text()}")
-        time.sleep(0.3)
+from tests.processes import (
+    csrf_token_of,
+    env_without_lms,
+    free_port,
+    lms_script,
+    log_in,
+    run_lms,
+    start_logged,
+    stop_process,
+    wait_checked,
+    wait_until_serving,
+)
 
 
 def stop(proc: subprocess.Popen, log: Path) -> int:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        return proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        pytest.fail(f"lms serve did not stop on SIGTERM: {log.read_text()}")
-
-
-@pytest.fixture
-def site_env(tmp_path, courses_dir):
-    env = env_without_lms(LMS_INSTANCE_PATH=str(tmp_path / "instance"), LMS_COURSES_PATH=str(courses_dir),
-                          LMS_DEFAULT_LANGUAGE="en", LMS_BASE_URL=BASE_URL)
-    _lms_ok(env, "db", "upgrade")
-    _lms_ok(env, "courses", "sync")
-    for email, name, role in (("learner@example.org", "Чыныбаев Мирлан Үңөөвич", "learner"),
-                              ("instructor@fablab.kg", "Гүлнара Токтогулова", "instructor")):
-        _lms_ok(env, "users", "create", email, "--name", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
-    return env
+    return stop_process(proc, 60, "lms serve", log)
 
 
 @pytest.fixture
 def served(site_env, tmp_path):
     port, log = free_port(), tmp_path / "serve.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([_lms(), "serve", "--port", str(port), "--workers", "2"], env=site_env,
-                                stdout=out, stderr=subprocess.STDOUT)
+    proc = start_logged([lms_script(), "serve", "--port", str(port), "--workers", "2"], site_env, log)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(base, proc, log)
+        wait_until_serving(f"{base}/login", proc, log=log, what="lms serve did not serve")
         yield base, proc, log
     finally:
         if proc.poll() is None:
@@ -85,24 +47,13 @@ def served(site_env, tmp_path):
 
 def login(base: str, email: str) -> requests.Session:
     s = requests.Session()
-    r = s.post(f"{base}/login", data={"email": email, "password": PASSWORD, "csrf_token": _token(s, f"{base}/login")},
-               allow_redirects=False, timeout=10)
-    assert r.status_code == 303, r.text[:300]
+    log_in(s, base, email, SITE_PASSWORD)
     return s
 
 
 def post(s: requests.Session, url: str, page: str, **kwargs) -> requests.Response:
-    data = {"csrf_token": _token(s, page), **kwargs.pop("data", {})}
+    data = {"csrf_token": csrf_token_of(s, page), **kwargs.pop("data", {})}
     return s.post(url, data=data, allow_redirects=False, timeout=30, **kwargs)
-
-
-def wait_checked(s: requests.Session, url: str, timeout: float = 90) -> dict:
-    deadline = time.time() + timeout
-    while True:  # only the server's own consumer process can do the check
-        state = s.get(url, headers={"Accept": "application/json"}, timeout=10).json()
-        if state["state"] in ("checked", "failed") or time.time() > deadline:
-            return state
-        time.sleep(0.3)
 
 
 def test_lms_serve_runs_a_course_to_its_certificate(served):
@@ -147,7 +98,7 @@ def test_lms_serve_refuses_a_missing_or_local_base_url(tmp_path, base_url):
     env = env_without_lms(LMS_INSTANCE_PATH=str(tmp_path / "instance"))
     if base_url:
         env["LMS_BASE_URL"] = base_url
-    done = subprocess.run([_lms(), "serve", "--port", str(free_port())], env=env, capture_output=True, text=True,
+    done = subprocess.run([lms_script(), "serve", "--port", str(free_port())], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode != 0
     assert "LMS_BASE_URL" in done.stderr and "--allow-localhost" in done.stderr
@@ -155,13 +106,11 @@ def test_lms_serve_refuses_a_missing_or_local_base_url(tmp_path, base_url):
 
 def test_lms_serve_allow_localhost_starts_anyway(tmp_path):
     env = env_without_lms(LMS_INSTANCE_PATH=str(tmp_path / "instance"), LMS_BASE_URL="http://localhost:8000")
-    _lms_ok(env, "db", "upgrade")
+    run_lms(env, "db", "upgrade")
     port, log = free_port(), tmp_path / "serve.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([_lms(), "serve", "--port", str(port), "--workers", "1", "--allow-localhost"],
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = start_logged([lms_script(), "serve", "--port", str(port), "--workers", "1", "--allow-localhost"], env, log)
     try:
-        wait_until_serving(f"http://127.0.0.1:{port}", proc, log)
+        wait_until_serving(f"http://127.0.0.1:{port}/login", proc, log=log, what="lms serve did not serve")
     finally:
         assert stop(proc, log) == 0
     assert "warning: LMS_BASE_URL=http://localhost:8000 is a local address" in log.read_text()

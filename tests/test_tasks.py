@@ -17,8 +17,8 @@ from lms.catalog.models import Assignment, Course
 from lms.catalog.operations import enrol
 from lms.db import utcnow
 from lms.storage_app import get_storage
-from tests.conftest import env_without_lms
 from tests.models import cube_stl
+from tests.processes import env_without_lms
 
 
 def make_submission(app, users, data: bytes) -> int:

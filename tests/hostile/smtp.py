@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from tests.conftest import free_port
+from tests.processes import free_port
 
 
 class Inbox:

@@ -15,7 +15,8 @@ from werkzeug.serving import make_server
 
 from lms import db
 from lms.catalog.models import Enrolment, Lesson, LessonProgress
-from tests.conftest import _CSRF, DEMO_PASSWORD, free_port
+from tests.conftest import _CSRF, DEMO_PASSWORD
+from tests.processes import free_port
 
 COURSE = "3d-printing-classroom"
 LESSON = "how-fdm-printers-work"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import env_without_lms
+from tests.processes import env_without_lms
 
 
 def _mode(path: Path) -> int:

@@ -23,8 +23,8 @@ from lms.catalog.models import Assignment, Course
 from lms.catalog.operations import enrol
 from lms.db import utcnow
 from lms.storage_app import get_storage
-from tests.conftest import env_without_lms
 from tests.models import binary_stl
+from tests.processes import env_without_lms
 
 CONSUMER = """
 import sys, time
