@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from lms import db
 from lms.assignments.models import Completion, Submission
 from tests.conftest import csrf_token
 from tests.models import cube_stl
+from tests.polling import json_of, poll
 
 COURSE = "test-course"
 ASSIGNMENT_URL = f"/courses/{COURSE}/assignments/cube/"
@@ -23,12 +23,7 @@ def upload(auth, data: bytes, name: str = "cube.stl", url: str = ASSIGNMENT_URL,
 
 def wait_done(client, url: str, timeout: float = 60) -> dict:
     """Poll the submission's JSON until its check has finished (immediately in immediate mode)."""
-    deadline = time.time() + timeout
-    while True:
-        data = client.get(url, headers={"Accept": "application/json"}).get_json()
-        if data["state"] in ("checked", "failed") or time.time() > deadline:
-            return data
-        time.sleep(0.2)
+    return poll(lambda: json_of(client, url), lambda data: data["state"] in ("checked", "failed"), timeout)
 
 
 @pytest.fixture

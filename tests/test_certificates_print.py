@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from datetime import date, datetime, timedelta
 
@@ -18,13 +17,12 @@ from lms.certificates import printing
 from lms.certificates.models import Certificate, CertificateEvent, PrintJob
 from lms.completion import record_completion
 from tests.conftest import csrf_token
+from tests.polling import json_of, poll
 
 COURSE = "test-course"
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
@@ -61,12 +59,7 @@ def admin(client, auth):
 
 
 def wait_job(client, url: str, timeout: float = 120) -> dict:
-    deadline = time.time() + timeout
-    while True:
-        data = client.get(url, headers={"Accept": "application/json"}).get_json()
-        if data["state"] in ("done", "failed") or time.time() > deadline:
-            return data
-        time.sleep(0.2)
+    return poll(lambda: json_of(client, url), lambda data: data["state"] in ("done", "failed"), timeout)
 
 
 def stored(app, serial: str) -> bytes:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from lms.lab import presets, profiles, slicing
 from lms.lab.models import Printer
 from tests.conftest import ROOT
 from tests.models import cube_stl
+from tests.polling import json_of, poll
 from tests.test_assignments import switch, upload, wait_done
 
 LAB = "lab-course"
@@ -45,12 +45,8 @@ def submit_cube(client, auth, size: float = 20.0, sliced: bool = True) -> dict:
 
 def wait_sliced(client, url: str, timeout: float = 90) -> dict:
     """Poll until the slicing task has finished (at once in immediate mode; a worker's time with Redis)."""
-    deadline = time.time() + timeout
-    while True:
-        data = client.get(url, headers={"Accept": "application/json"}).get_json()
-        if (data.get("slicer") or {}).get("state") in ("sliced", "refused", "failed") or time.time() > deadline:
-            return data
-        time.sleep(0.3)
+    return poll(lambda: json_of(client, url),
+                lambda data: (data.get("slicer") or {}).get("state") in ("sliced", "refused", "failed"), timeout, 0.3)
 
 
 @need_slicer

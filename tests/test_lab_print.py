@@ -6,7 +6,6 @@ and the faults: OctoPrint stopped mid-job, a wrong key, a cancelled job, two job
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from PIL import Image
@@ -16,6 +15,7 @@ from lms import db
 from lms.assignments.models import Completion
 from lms.certificates.models import Certificate, CertificateEvent
 from lms.lab.octoprint import OctoPrint
+from tests.polling import json_of, poll
 from tests.test_assignments import grade, switch
 from tests.test_lab import courses_dir, lab_people, need_slicer, submit_cube, wait_sliced  # noqa: F401 - fixtures
 
@@ -27,9 +27,7 @@ def idle(octoprint):
     """The shared printer free and fast before each test."""
     client = OctoPrint(octoprint.url, octoprint.api_key)
     client.cancel()
-    deadline = time.monotonic() + 30
-    while client.job().printing and time.monotonic() < deadline:
-        time.sleep(0.5)
+    poll(client.job, lambda job: not job.printing, 30, 0.5)
     octoprint.fast()
     return octoprint
 
@@ -78,17 +76,15 @@ def follow(runner) -> None:
 
 
 def job_state(client, data: dict) -> dict:
-    return client.get(data["url"], headers={"Accept": "application/json"}).get_json()["print"]
+    return json_of(client, data["url"])["print"]
 
 
 def follow_until(runner, client, data: dict, states: tuple, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
+    def followed() -> dict:
         follow(runner)
-        state = job_state(client, data)
-        if state["state"] in states or time.monotonic() > deadline:
-            return state
-        time.sleep(1)
+        return job_state(client, data)
+
+    return poll(followed, lambda state: state["state"] in states, timeout, 1)
 
 
 def photo_with_location() -> bytes:
