@@ -30,16 +30,9 @@ BASE_URL = "https://lms.fablab.kg"
 KYRGYZ = "Чыныбаев Мирлан Үңөөвич"
 
 
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "LMS_BASE_URL": BASE_URL, "LMS_CERT_SERIAL_PREFIX": "LAB",
-            "LMS_INSTITUTION": "Бишкек FabLab"}
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    """The pages in English, whatever the default language and translations say."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = [pytest.mark.app_config(LMS_BASE_URL=BASE_URL, LMS_CERT_SERIAL_PREFIX="LAB",
+                                      LMS_INSTITUTION="Бишкек FabLab"),
+              pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -20,14 +20,8 @@ from tests.test_certificates import BASE_URL, KYRGYZ, certificate_of, complete, 
 SCHEMA = Path(__file__).parent / "fixtures" / "ob3" / "ob_v3p0_achievementcredential_schema.json"
 
 
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "LMS_BASE_URL": BASE_URL, "LMS_INSTITUTION": "Бишкек FabLab"}
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = [pytest.mark.app_config(LMS_BASE_URL=BASE_URL, LMS_INSTITUTION="Бишкек FabLab"),
+              pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

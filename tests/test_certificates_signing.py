@@ -20,14 +20,8 @@ from tests.test_certificates import BASE_URL, KYRGYZ, certificate_of, complete, 
 from tests.test_certificates import stored_bytes as stored
 
 
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "LMS_BASE_URL": BASE_URL, "LMS_INSTITUTION": "Бишкек FabLab"}
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+pytestmark = [pytest.mark.app_config(LMS_BASE_URL=BASE_URL, LMS_INSTITUTION="Бишкек FabLab"),
+              pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
