@@ -1,6 +1,7 @@
 """Certificates on the web: my certificates, downloads, public verification, instructor and admin pages."""
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -119,6 +120,15 @@ def _rate_limited():
     return response
 
 
+def verification_rate_limit(view):
+    """The public verification views answer 429 instead, to an address that asked too often this minute."""
+    @functools.wraps(view)
+    def limited_view(*args, **kwargs):
+        limited = _rate_limited()
+        return limited if limited is not None else view(*args, **kwargs)
+    return limited_view
+
+
 def _public(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -127,10 +137,8 @@ def _public(response):
 
 @bp.route("/verify/", methods=["GET", "POST"])
 @csrf.exempt  # the upload form checks its own CSRF token, after the size limit below is set
+@verification_rate_limit
 def verify_index():
-    limited = _rate_limited()
-    if limited is not None:
-        return limited
     code_form = VerifyCodeForm(request.args)
     if request.method == "GET" and "code" in request.args and code_form.validate():
         return redirect(url_for("certificates.verify", code=codes.canonical(code_form.code.data)), 303)
@@ -168,10 +176,8 @@ def _check_upload(upload, limit: int):
 
 
 @bp.route("/verify/<code>")
+@verification_rate_limit
 def verify(code: str):
-    limited = _rate_limited()
-    if limited is not None:
-        return limited
     cert = ops.find_by_code(db.session(), code)
     if cert is None:
         if _wants_json():
@@ -297,36 +303,43 @@ def admin_detail(cert_id: int):
     return _detail_page(load_admin_certificate(cert_id))
 
 
+def _posted_on_detail_page(cert: Certificate, form, form_name: str, field, act):
+    """An administrator's form about ``cert``, posted from its page: ``act()`` runs the operation and returns the
+    message and the certificate to show next; a refusal goes to ``field`` and the page again (``form_name`` says
+    which form of the page this is), as does a form that does not validate (400)."""
+    if not form.validate_on_submit():
+        return _detail_page(cert, **{form_name: form}, status=400)
+    try:
+        message, shown = act()
+    except ops.CertificateError as exc:
+        field.errors.append(_error_message(exc))
+        return _detail_page(cert, **{form_name: form}, status=exc.status)
+    flash(message, "success")
+    return redirect(url_for("certificates.admin_detail", cert_id=shown.id), 303)
+
+
 @bp.route("/admin/certificates/<int:cert_id>/revoke", methods=["POST"])
 @admin_required
 def admin_revoke(cert_id: int):
-    cert = load_admin_certificate(cert_id)
-    form = RevokeForm()
-    if form.validate_on_submit():
-        try:
-            ops.revoke(db.session(), cert, form.reason.data, actor=current_user)
-        except ops.CertificateError as exc:
-            form.reason.errors.append(_error_message(exc))
-            return _detail_page(cert, revoke_form=form, status=exc.status)
-        flash(_("Certificate %(serial)s revoked.", serial=cert.serial), "success")
-        return redirect(url_for("certificates.admin_detail", cert_id=cert.id), 303)
-    return _detail_page(cert, revoke_form=form, status=400)
+    cert, form = load_admin_certificate(cert_id), RevokeForm()
+
+    def revoke():
+        ops.revoke(db.session(), cert, form.reason.data, actor=current_user)
+        return _("Certificate %(serial)s revoked.", serial=cert.serial), cert
+
+    return _posted_on_detail_page(cert, form, "revoke_form", form.reason, revoke)
 
 
 @bp.route("/admin/certificates/<int:cert_id>/reissue", methods=["POST"])
 @admin_required
 def admin_reissue(cert_id: int):
-    cert = load_admin_certificate(cert_id)
-    form = ReissueForm()
-    if form.validate_on_submit():
-        try:
-            new = ops.reissue(db.session(), cert, form.holder_name.data, actor=current_user, note=form.note.data or "")
-        except ops.CertificateError as exc:
-            form.holder_name.errors.append(_error_message(exc))
-            return _detail_page(cert, reissue_form=form, status=exc.status)
-        flash(_("Certificate %(old)s replaced by %(new)s.", old=cert.serial, new=new.serial), "success")
-        return redirect(url_for("certificates.admin_detail", cert_id=new.id), 303)
-    return _detail_page(cert, reissue_form=form, status=400)
+    cert, form = load_admin_certificate(cert_id), ReissueForm()
+
+    def reissue():
+        new = ops.reissue(db.session(), cert, form.holder_name.data, actor=current_user, note=form.note.data or "")
+        return _("Certificate %(old)s replaced by %(new)s.", old=cert.serial, new=new.serial), new
+
+    return _posted_on_detail_page(cert, form, "reissue_form", form.holder_name, reissue)
 
 
 @bp.route("/admin/certificates/print", methods=["POST"])

@@ -10,7 +10,7 @@ from flask_login import login_required
 from lms import db
 from lms.certificates import credentials, publishing
 from lms.certificates import operations as ops
-from lms.certificates.blueprint import _public, _rate_limited, bp, load_certificate
+from lms.certificates.blueprint import _public, bp, load_certificate, verification_rate_limit
 from lms.certificates.models import Certificate
 from lms.urls import absolute_url
 
@@ -90,10 +90,8 @@ def my_credential(cert_id: int):
 
 
 @bp.route("/verify/<code>/credential.jwt")
+@verification_rate_limit
 def public_credential(code: str):
-    limited = _rate_limited()
-    if limited is not None:
-        return limited
     cert = ops.find_by_code(db.session(), code)
     if cert is None:
         abort(404)
