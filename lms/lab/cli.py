@@ -3,19 +3,50 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lms import db
 from lms.assignments.models import Submission
+from lms.db import utcnow
 from lms.lab import jobs, profiles, queries
 from lms.lab import printers as printer_ops
 from lms.lab.models import LabJob, Printer
 
 
-def _fail(exc: printer_ops.LabError):
-    raise click.ClickException(str(exc))
+@contextmanager
+def _committed(sess: Session) -> Iterator[None]:
+    """Commits what the block did; a LabError becomes the command's error message (and nothing is committed)."""
+    try:
+        yield
+    except printer_ops.LabError as exc:
+        raise click.ClickException(str(exc)) from None
+    sess.commit()
+
+
+def _echo_rows(rows: list[dict], as_json: bool, line: Callable[[dict], str]) -> None:
+    """The rows as JSON, or one tab-separated ``line`` each."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(line(r))
+
+
+def _printer_line(r: dict) -> str:
+    where = r["octoprint_url"] or "no OctoPrint"
+    inactive = "" if r["active"] else "\t(inactive)"
+    return f"{r['name']}\t{r['profile']}\t{where}\t{r['state']}{inactive}"
+
+
+def _job_line(r: dict) -> str:
+    progress = f"{r['progress']:.0f}%" if r["progress"] is not None else ""
+    return f"{r['id']}\t{r['state']}\t{progress}\t{r['printer']}\t{r['learner']}\t{r['file']}"
 
 
 @click.group("printers")
@@ -34,11 +65,8 @@ def printers_add(name: str, profile: str, octoprint_url: str | None, api_key_std
     """Add a printer."""
     key = sys.stdin.readline().strip() if api_key_stdin else None
     sess = db.session()
-    try:
+    with _committed(sess):
         printer = printer_ops.add_printer(sess, name, profile, octoprint_url, key, cost_per_kg)
-    except printer_ops.LabError as exc:
-        _fail(exc)
-    sess.commit()
     click.echo(f"added {printer.name} ({printer.profile})")
 
 
@@ -47,14 +75,7 @@ def printers_add(name: str, profile: str, octoprint_url: str | None, api_key_std
 @with_appcontext
 def printers_list(as_json: bool):
     """List the printers (never their keys)."""
-    rows = [printer_ops.public(p) for p in printer_ops.list_printers(db.session())]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    for r in rows:
-        where = r["octoprint_url"] or "no OctoPrint"
-        inactive = "" if r["active"] else "\t(inactive)"
-        click.echo(f"{r['name']}\t{r['profile']}\t{where}\t{r['state']}{inactive}")
+    _echo_rows([printer_ops.public(p) for p in printer_ops.list_printers(db.session())], as_json, _printer_line)
 
 
 @click.group("prints")
@@ -68,8 +89,6 @@ def prints_group():
 @with_appcontext
 def prints_send(submission_id: int, printer_name: str):
     """Queue a submission's G-code for a printer."""
-    from sqlalchemy import select
-
     sess = db.session()
     sub = sess.get(Submission, submission_id)
     printer = sess.scalar(select(Printer).where(Printer.name == printer_name))
@@ -77,11 +96,8 @@ def prints_send(submission_id: int, printer_name: str):
         raise click.ClickException(f"no submission {submission_id}")
     if printer is None:
         raise click.ClickException(f"no printer {printer_name!r}")
-    try:
+    with _committed(sess):
         job = jobs.send(sess, sub, printer, None)
-    except printer_ops.LabError as exc:
-        _fail(exc)
-    sess.commit()
     click.echo(f"job {job.id} queued for {printer.name}")
 
 
@@ -90,16 +106,9 @@ def prints_send(submission_id: int, printer_name: str):
 @with_appcontext
 def prints_list(as_json: bool):
     """The queue and today's finished jobs."""
-    from lms.db import utcnow
-
     sess = db.session()
     rows = [queries.job_row(*r) for r in queries.queue(sess) + queries.jobs_of_the_day(sess, utcnow())]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    for r in rows:
-        progress = f"{r['progress']:.0f}%" if r["progress"] is not None else ""
-        click.echo(f"{r['id']}\t{r['state']}\t{progress}\t{r['printer']}\t{r['learner']}\t{r['file']}")
+    _echo_rows(rows, as_json, _job_line)
 
 
 @prints_group.command("cancel")
@@ -111,11 +120,8 @@ def prints_cancel(job_id: int):
     job = sess.get(LabJob, job_id)
     if job is None:
         raise click.ClickException(f"no job {job_id}")
-    try:
+    with _committed(sess):
         jobs.cancel(sess, job)
-    except printer_ops.LabError as exc:
-        _fail(exc)
-    sess.commit()
     click.echo(f"job {job.id} cancelled")
 
 
