@@ -7,11 +7,16 @@ set (consumed by ``lms worker``), or immediate mode for tests.
 """
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 huey = Huey("lms", storage_class=MemoryStorage, results=False, utc=True)
 _state: dict = {"app": None, "consumer": None}
@@ -39,6 +44,24 @@ def task_app():
 
         _state["app"] = create_app()
     return _state["app"]
+
+
+@contextmanager
+def failure_recorded(sess: Session, log: logging.Logger, what: str, record: Callable[[Exception], None],
+                     transient: tuple[type[Exception], ...] = (OperationalError,)) -> Iterator[None]:
+    """A task's work on ``sess``. A transient error is rolled back and raised again, so that Huey retries; any
+    other is logged ("<what> failed"), rolled back, handed to ``record`` to mark the row failed, and committed:
+    a bug must not leave a page saying "working" forever."""
+    try:
+        yield
+    except transient:
+        sess.rollback()
+        raise
+    except Exception as exc:
+        log.exception("%s failed", what)
+        sess.rollback()
+        record(exc)
+        sess.commit()
 
 
 #: Modules that define tasks. A consumer must import them all before it reads the queue: a task

@@ -3,23 +3,15 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import OperationalError
-
 from lms import db
 from lms.accounts.models import User
 from lms.catalog.models import Course
 from lms.certificates import operations as ops
 from lms.certificates.models import PrintJob
 from lms.db import utcnow
-from lms.tasks import huey, task_app
+from lms.tasks import failure_recorded, huey, task_app
 
 log = logging.getLogger(__name__)
-
-
-@huey.task(retries=2, retry_delay=5)
-def print_job_task(job_id: int) -> None:
-    with task_app().app_context():
-        run(job_id)
 
 
 def run(job_id: int) -> None:
@@ -27,17 +19,19 @@ def run(job_id: int) -> None:
         job = sess.get(PrintJob, job_id)
         if job is None or job.state == "done":
             return  # unknown or already produced: running again changes nothing
-        try:
+
+        def failed(exc: Exception) -> None:
+            again = sess.get(PrintJob, job_id)  # after the rollback
+            again.state, again.error, again.updated_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
+
+        with failure_recorded(sess, log, f"print job {job_id}", failed):
             ops.run_print_job(sess, job)
-        except OperationalError:
-            sess.rollback()
-            raise  # transient: Huey retries
-        except Exception as exc:
-            log.exception("print job %s failed", job_id)
-            sess.rollback()
-            job = sess.get(PrintJob, job_id)
-            job.state, job.error, job.updated_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
-            sess.commit()
+
+
+@huey.task(retries=2, retry_delay=5)
+def print_job_task(job_id: int) -> None:
+    with task_app().app_context():
+        run(job_id)
 
 
 def enqueue(job: PrintJob) -> None:

@@ -16,7 +16,6 @@ from lms.geometry.i18n import N_
 from lms.lab import profiles, slicer
 from lms.storage import LocalStorage
 
-log = logging.getLogger(__name__)
 REFUSALS = {
     "bed": N_("PrusaSlicer could not place the model on the %(printer)s bed. Your check results stay as they are."),
     "timeout": N_("Slicing took longer than %(seconds)s s and was stopped. Simplify the model and upload it again."),
@@ -26,6 +25,7 @@ REFUSALS = {
     "load": N_("PrusaSlicer could not read this model file. Your check results stay as they are."),
     "error": N_("PrusaSlicer could not slice this model. Your check results stay as they are."),
 }
+log = logging.getLogger(__name__)
 
 
 def profile_for(assignment: Assignment) -> str | None:

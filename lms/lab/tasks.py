@@ -12,7 +12,7 @@ from lms.assignments.signals import model_checked
 from lms.catalog.models import Assignment
 from lms.lab import jobs, slicing
 from lms.storage_app import get_storage
-from lms.tasks import huey, task_app
+from lms.tasks import failure_recorded, huey, task_app
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +39,15 @@ def run_slice(submission_id: int) -> None:
             return
         slicing.mark_slicing(sub, slicing.profile_for(assignment))
         sess.commit()
-        try:
+
+        def failed(exc: Exception) -> None:
+            slicing._record(sess.get(Submission, submission_id), {
+                "state": "failed", "profile": slicing.profile_for(assignment),
+                "message_template": slicing.REFUSALS["error"], "params": {}, "kind": type(exc).__name__})
+
+        with failure_recorded(sess, log, f"slicing submission {submission_id}", failed,
+                              transient=(OperationalError, OSError)):
             slicing.slice_submission(sess, get_storage(), sub, assignment, current_app.config)
-            sess.commit()
-        except (OperationalError, OSError):
-            sess.rollback()
-            raise  # transient: Huey retries
-        except Exception as exc:  # noqa: BLE001 - the page must not say "slicing" forever
-            log.exception("slicing submission %s failed", submission_id)
-            sess.rollback()
-            sub = sess.get(Submission, submission_id)
-            slicing._record(sub, {"state": "failed", "profile": slicing.profile_for(assignment),
-                                  "message_template": slicing.REFUSALS["error"], "params": {}, "kind": type(exc).__name__})
             sess.commit()
 
 
