@@ -207,16 +207,20 @@ def backup_commands() -> list:
     from flask import current_app
     from flask.cli import with_appcontext
 
+    def on_this_instance(action, *args):
+        """``action`` (write_backup or restore_backup) on this app's instance; a BackupError is the command's error."""
+        try:
+            return action(current_app.config, Path(current_app.instance_path), *args)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+
     @click.command("backup")
     @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
                   help="The archive to write (a .tar).")
     @with_appcontext
     def backup(output: Path):
         """Write the database, the stored files and a SHA-256 manifest into one archive."""
-        try:
-            manifest = write_backup(current_app.config, Path(current_app.instance_path), output)
-        except BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
+        manifest = on_this_instance(write_backup, output)
         stored = sum(1 for name in manifest["files"] if name.startswith("storage/"))
         click.echo(f"backup written to {output}: {manifest['database']} database, {stored} stored files, "
                    f"{output.stat().st_size // 1024} kB")
@@ -226,10 +230,7 @@ def backup_commands() -> list:
     @with_appcontext
     def restore(archive: Path):
         """Fill an empty instance from a backup archive, checking every file's SHA-256."""
-        try:
-            manifest = restore_backup(current_app.config, Path(current_app.instance_path), archive)
-        except BackupError as exc:
-            raise click.ClickException(str(exc)) from exc
+        manifest = on_this_instance(restore_backup, archive)
         click.echo(f"restored {len(manifest['files'])} files from {archive} (made {manifest['created_at']}); "
                    "every SHA-256 matched")
         click.echo("next: `lms db upgrade` if this release is newer than the backup")
