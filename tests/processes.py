@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,6 +88,32 @@ def stop_process(proc: subprocess.Popen, timeout: float = 20, what: str | None =
         return proc.returncode
 
 
+@contextmanager
+def running(command: list[str], env: dict, log: Path, what: str, stop_timeout: float = 20,
+            ready: str | None = None) -> Iterator[subprocess.Popen]:
+    """``command`` in the background, its output in ``log`` (once ``ready``, a URL, answers 200, when given); stopped
+    with SIGTERM afterwards unless it has stopped already (its exit code is then ``proc.returncode``)."""
+    proc = start_logged(command, env, log)
+    try:
+        if ready:
+            wait_until_serving(ready, proc, log=log, what=f"{what} did not serve")
+        yield proc
+    finally:
+        if proc.poll() is None:
+            stop_process(proc, stop_timeout, what, log)
+
+
+@contextmanager
+def lms_serving(env: dict, log: Path, *args: str, ready: str = "/login",
+                stop_timeout: float = 20) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``lms <args> --port <a free port>`` (``run`` or ``serve ...``) through ``running``: its base URL and process."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with running([lms_script(), *args, "--port", str(port)], env, log, f"lms {args[0]}", stop_timeout,
+                 ready=base + ready) as proc:
+        yield base, proc
+
+
 def csrf_token_of(session: requests.Session, url: str) -> str:
     """The CSRF token of the form on the page at ``url``, fetched through ``session``."""
     page = session.get(url, timeout=10)
@@ -100,6 +128,12 @@ def wait_checked(session: requests.Session, url: str, timeout: float = 90) -> di
     # only the server's own consumer (or worker) process can do the check
     return poll(lambda: session.get(url, headers={"Accept": "application/json"}, timeout=10).json(),
                 lambda state: state["state"] in ("checked", "failed"), timeout, 0.3)
+
+
+def post_form(session: requests.Session, url: str, page: str, **kwargs) -> requests.Response:
+    """POST to ``url`` with the CSRF token of the form on ``page`` (and ``data``, ``files``...), not following the redirect."""
+    data = {"csrf_token": csrf_token_of(session, page), **kwargs.pop("data", {})}
+    return session.post(url, data=data, allow_redirects=False, timeout=30, **kwargs)
 
 
 def log_in(session: requests.Session, base: str, email: str, password: str) -> requests.Response:

@@ -20,7 +20,6 @@ from tests.processes import env_without_lms, lms_script
 from tests.test_assignments import enrol_and_read, upload
 from tests.test_certificates import BASE_URL, complete
 
-
 pytestmark = pytest.mark.app_config(LMS_BASE_URL=BASE_URL)
 
 

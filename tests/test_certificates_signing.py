@@ -19,7 +19,6 @@ from tests.conftest import csrf_token
 from tests.test_certificates import BASE_URL, KYRGYZ, certificate_of, complete, people  # noqa: F401 - fixtures
 from tests.test_certificates import stored_bytes as stored
 
-
 pytestmark = [pytest.mark.app_config(LMS_BASE_URL=BASE_URL, LMS_INSTITUTION="Бишкек FabLab"),
               pytest.mark.usefixtures("english")]
 

@@ -11,18 +11,7 @@ import pytest
 import requests
 
 from tests.models import cube_stl
-from tests.processes import (
-    csrf_token_of,
-    env_without_lms,
-    free_port,
-    lms_script,
-    log_in,
-    run_lms,
-    start_logged,
-    stop_process,
-    wait_checked,
-    wait_until_serving,
-)
+from tests.processes import env_without_lms, lms_script, lms_serving, log_in, post_form, run_lms, running, wait_checked
 
 
 @pytest.fixture
@@ -33,26 +22,19 @@ def served(tmp_path, courses_dir):
     run_lms(env, "courses", "sync")
     run_lms(env, "users", "create", "runner@example.org", "--name", "Асанова Гүлнара", "--role", "learner",
             "--password-stdin", stdin="run-password-1\n")
-    port, log = free_port(), tmp_path / "run.log"
-    proc = start_logged([lms_script(), "run", "--port", str(port)], env, log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{base}/healthz", proc, log=log, what="lms run did not serve", interval=0.2)
+    log = tmp_path / "run.log"
+    with lms_serving(env, log, "run", ready="/healthz") as (base, proc):
         yield base
-    finally:
-        code = stop_process(proc, 20, "lms run")
-    assert code == 0, log.read_text()  # a service manager's stop is a clean exit
+    assert proc.returncode == 0, log.read_text()  # a service manager's stop is a clean exit
 
 
 def test_lms_run_serves_and_checks_an_upload_in_process(served):
     base, s = served, requests.Session()
     log_in(s, base, "runner@example.org", "run-password-1")
     course = f"{base}/courses/test-course"
-    r = s.post(f"{course}/enrol", data={"csrf_token": csrf_token_of(s, f"{course}/")}, allow_redirects=False, timeout=10)
-    assert r.status_code == 303
+    assert post_form(s, f"{course}/enrol", f"{course}/").status_code == 303
     assignment = f"{course}/assignments/cube/"
-    r = s.post(assignment, data={"csrf_token": csrf_token_of(s, assignment)}, files={"model": ("cube.stl", cube_stl(20))},
-               allow_redirects=False, timeout=30)
+    r = post_form(s, assignment, assignment, files={"model": ("cube.stl", cube_stl(20))})
     assert r.status_code == 303, r.text[:500]
     submission = requests.compat.urljoin(base, r.headers["Location"])
     state = wait_checked(s, submission)  # nothing but the server process runs: its embedded consumer checks
@@ -72,13 +54,10 @@ def test_lms_worker_checks_uploads_queued_in_redis(app, app_config, tmp_path, cl
                                                                     "LMS_COURSES_PATH")},
                           LMS_REDIS_URL=os.environ["LMS_REDIS_URL"])
     log = tmp_path / "worker.log"
-    proc = start_logged([lms_script(), "worker", "--workers", "1"], env, log)
-    try:
+    with running([lms_script(), "worker", "--workers", "1"], env, log, "lms worker", stop_timeout=30):
         enrol_and_read(auth)
         r = upload(auth, cube_stl(20))
         assert r.status_code == 303
         result = wait_done(client, r.headers["Location"], timeout=90)
         assert result["state"] == "checked", (result, log.read_text())
         assert result["report"]["faces"] == 12
-    finally:
-        stop_process(proc, 30, "lms worker")

@@ -17,8 +17,8 @@ import requests
 from lms.serve import FORM_ROOM_BYTES
 from tests.conftest import SITE_PASSWORD
 from tests.models import cube_stl
-from tests.processes import free_port, lms_script, log_in, start_logged, wait_checked, wait_until_serving
-from tests.test_serve import post, stop
+from tests.processes import free_port, lms_script, log_in, post_form, start_logged, wait_checked, wait_until_serving
+from tests.test_serve import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,10 +110,10 @@ def test_nginx_serves_the_site_over_tls_and_sends_stored_files(behind_nginx):
         assert "Content-Security-Policy" in page.headers
     learner = login_verified(base, cert, "learner@example.org")
     course = f"{base}/courses/test-course"
-    assert post(learner, f"{course}/enrol", f"{course}/").status_code == 303
+    assert post_form(learner, f"{course}/enrol", f"{course}/").status_code == 303
     model = cube_stl(20)
     assignment = f"{course}/assignments/cube/"
-    r = post(learner, assignment, assignment, files={"model": ("кубик.stl", model)})
+    r = post_form(learner, assignment, assignment, files={"model": ("кубик.stl", model)})
     assert r.status_code == 303, r.text[:300]
     submission = r.headers["Location"]
     assert submission.startswith(f"{base}/") or submission.startswith("/"), submission  # Host kept

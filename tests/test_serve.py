@@ -15,16 +15,15 @@ from lms.serve import base_url_problem
 from tests.conftest import SITE_PASSWORD
 from tests.models import cube_stl
 from tests.processes import (
-    csrf_token_of,
     env_without_lms,
     free_port,
     lms_script,
+    lms_serving,
     log_in,
+    post_form,
     run_lms,
-    start_logged,
     stop_process,
     wait_checked,
-    wait_until_serving,
 )
 
 
@@ -34,15 +33,9 @@ def stop(proc: subprocess.Popen, log: Path) -> int:
 
 @pytest.fixture
 def served(site_env, tmp_path):
-    port, log = free_port(), tmp_path / "serve.log"
-    proc = start_logged([lms_script(), "serve", "--port", str(port), "--workers", "2"], site_env, log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{base}/login", proc, log=log, what="lms serve did not serve")
+    log = tmp_path / "serve.log"
+    with lms_serving(site_env, log, "serve", "--workers", "2", stop_timeout=60) as (base, proc):
         yield base, proc, log
-    finally:
-        if proc.poll() is None:
-            stop(proc, log)
 
 
 def login(base: str, email: str) -> requests.Session:
@@ -51,19 +44,14 @@ def login(base: str, email: str) -> requests.Session:
     return s
 
 
-def post(s: requests.Session, url: str, page: str, **kwargs) -> requests.Response:
-    data = {"csrf_token": csrf_token_of(s, page), **kwargs.pop("data", {})}
-    return s.post(url, data=data, allow_redirects=False, timeout=30, **kwargs)
-
-
 def test_lms_serve_runs_a_course_to_its_certificate(served):
     base, proc, log = served
     course = f"{base}/courses/test-course"
     learner = login(base, "learner@example.org")
-    assert post(learner, f"{course}/enrol", f"{course}/").status_code == 303
-    assert post(learner, f"{course}/lessons/intro/complete", f"{course}/").status_code == 303
+    assert post_form(learner, f"{course}/enrol", f"{course}/").status_code == 303
+    assert post_form(learner, f"{course}/lessons/intro/complete", f"{course}/").status_code == 303
     assignment = f"{course}/assignments/cube/"
-    r = post(learner, assignment, assignment, files={"model": ("cube.stl", cube_stl(20))})
+    r = post_form(learner, assignment, assignment, files={"model": ("cube.stl", cube_stl(20))})
     assert r.status_code == 303, r.text[:300]
     submission = requests.compat.urljoin(base, r.headers["Location"])
     state = wait_checked(learner, submission)
@@ -71,8 +59,8 @@ def test_lms_serve_runs_a_course_to_its_certificate(served):
 
     instructor = login(base, "instructor@fablab.kg")
     sid = re.search(r"/submissions/(\d+)/", submission).group(1)
-    graded = post(instructor, f"{base}/teach/submissions/{sid}/grade", f"{base}/courses/",
-                  data={"scores-0": 55, "scores-1": 30, "feedback": "Well done.", "decision": "accepted"})
+    graded = post_form(instructor, f"{base}/teach/submissions/{sid}/grade", f"{base}/courses/",
+                       data={"scores-0": 55, "scores-1": 30, "feedback": "Well done.", "decision": "accepted"})
     assert graded.status_code == 303, graded.text[:300]
 
     mine = learner.get(f"{base}/certificates/", timeout=10).text
@@ -107,12 +95,10 @@ def test_lms_serve_refuses_a_missing_or_local_base_url(tmp_path, base_url):
 def test_lms_serve_allow_localhost_starts_anyway(tmp_path):
     env = env_without_lms(LMS_INSTANCE_PATH=str(tmp_path / "instance"), LMS_BASE_URL="http://localhost:8000")
     run_lms(env, "db", "upgrade")
-    port, log = free_port(), tmp_path / "serve.log"
-    proc = start_logged([lms_script(), "serve", "--port", str(port), "--workers", "1", "--allow-localhost"], env, log)
-    try:
-        wait_until_serving(f"http://127.0.0.1:{port}/login", proc, log=log, what="lms serve did not serve")
-    finally:
-        assert stop(proc, log) == 0
+    log = tmp_path / "serve.log"
+    with lms_serving(env, log, "serve", "--workers", "1", "--allow-localhost", stop_timeout=60) as (_base, proc):
+        pass
+    assert proc.returncode == 0
     assert "warning: LMS_BASE_URL=http://localhost:8000 is a local address" in log.read_text()
 
 
