@@ -57,7 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.config import private_folder
 
     private_folder(Path(instance_path))
-    app = Flask(__name__, instance_path=os.path.abspath(instance_path), instance_relative_config=True, static_folder=None)
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path), instance_relative_config=True,
+                static_folder=None)
     LMS(app, config=config)
     from lms.web import HttpsAwareSessionInterface
 
@@ -72,5 +73,6 @@ def _private_database_files(app: Flask) -> None:
     database = sqlite_file(app.config["LMS_DATABASE_URL"])
     if database is not None and database.parent.is_dir():
         private_file(database)
-    if not app.config.get("LMS_REDIS_URL") and not app.config.get("LMS_TASKS_IMMEDIATE") and os.path.isdir(app.instance_path):
+    queue_in_instance = not app.config.get("LMS_REDIS_URL") and not app.config.get("LMS_TASKS_IMMEDIATE")
+    if queue_in_instance and os.path.isdir(app.instance_path):
         private_file(Path(app.instance_path) / "tasks.sqlite3")

@@ -72,7 +72,8 @@ def users_create(email: str, name: str, role: str, password_stdin: bool):
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and len(password or "") < current_app.config["LMS_PASSWORD_MIN_LENGTH"]:
-        raise click.ClickException(f"the password needs at least {current_app.config['LMS_PASSWORD_MIN_LENGTH']} characters")
+        least = current_app.config["LMS_PASSWORD_MIN_LENGTH"]
+        raise click.ClickException(f"the password needs at least {least} characters")
     try:
         user = create_user(email, name, password, role)
     except AccountError as exc:
@@ -81,7 +82,7 @@ def users_create(email: str, name: str, role: str, password_stdin: bool):
     click.echo(f"created {user.email} ({user.role})")
 
 
-def _reset_link(user, invite: bool = False) -> str:  # noqa: ANN001
+def _reset_link(user, invite: bool = False) -> str:
     from lms.accounts.operations import make_reset_token
     from lms.urls import absolute_url
 
@@ -207,7 +208,7 @@ def run(host: str, port: int, debug: bool):
             tasks.stop_embedded_consumer()
 
 
-def _raise_interrupt(signum, frame):  # noqa: ANN001
+def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 

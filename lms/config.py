@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 
-def N_(text: str) -> str:  # noqa: N802 - the gettext marker: the defaults are translated where shown
+def N_(text: str) -> str:  # the gettext marker: the defaults are translated where shown
     return text
 
 
@@ -49,8 +49,8 @@ DEFAULTS: dict[str, object] = {
     "LMS_LIMIT_ENROL_KEY": "10 per minute;30 per hour",  # wrong keys only
     "LMS_LIMIT_VERIFY": "60 per minute",
     "LMS_PROXY_COUNT": 0,  # reverse proxies in front of the app whose X-Forwarded-* headers are trusted (nginx: 1)
-    "LMS_HEALTH_MIN_FREE_MB": 512,
-    "LMS_X_ACCEL_PREFIX": None,  # nginx's internal location of the store (deploy/nginx-lms.conf: /_stored)  # /healthz fails below this much free disk under the store
+    "LMS_HEALTH_MIN_FREE_MB": 512,  # /healthz fails below this much free disk under the store
+    "LMS_X_ACCEL_PREFIX": None,  # nginx's internal location of the store (deploy/nginx-lms.conf: /_stored)
 }
 
 # Keys whose environment value is parsed as JSON (numbers, booleans, lists).

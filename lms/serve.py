@@ -44,7 +44,7 @@ def _is_local(host: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def warn_about_base_url(config) -> None:  # noqa: ANN001
+def warn_about_base_url(config) -> None:
     """For commands that print absolute URLs (``lms certificates issue``): say so, but go on."""
     problem = base_url_problem(config.get("LMS_BASE_URL"))
     if problem:
@@ -70,7 +70,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, access_lo
     }
 
 
-def run_gunicorn(options: dict, on_starting=None, on_exit=None) -> None:  # noqa: ANN001
+def run_gunicorn(options: dict, on_starting=None, on_exit=None) -> None:
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
@@ -144,7 +144,7 @@ def serve_command(host: str, port: int, workers: int, threads: int, consumer_wor
 FORM_ROOM_BYTES = 64 * 1024  # the form's other fields beside the file (as in assignments.upload_limit)
 
 
-def largest_upload_bytes(sess, config) -> int:  # noqa: ANN001
+def largest_upload_bytes(sess, config) -> int:
     """The largest request body any assignment accepts: its file limit (capped by LMS_MAX_UPLOAD_MB) plus the form."""
     from sqlalchemy import select
 
@@ -193,6 +193,7 @@ def deploy_nginx(server_name: str, upstream: str, certificate: str | None, certi
     template = (project_root() / "deploy" / "nginx-lms.conf").read_text()
     click.echo(render_nginx_site(template, {
         "SERVER_NAME": server_name, "UPSTREAM": upstream, "HTTP_PORT": http_port, "HTTPS_PORT": https_port,
-        "CERTIFICATE": certificate or f"{live}/fullchain.pem", "CERTIFICATE_KEY": certificate_key or f"{live}/privkey.pem",
+        "CERTIFICATE": certificate or f"{live}/fullchain.pem",
+        "CERTIFICATE_KEY": certificate_key or f"{live}/privkey.pem",
         "CLIENT_MAX_BODY_SIZE": f"{body_kb}k", "STORAGE_PATH": Path(current_app.config["LMS_STORAGE_PATH"]).resolve(),
     }), nl=False)

@@ -10,11 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from certificates_pdf_helpers import need
 from sqlalchemy import select
 
 from lms import db
 from lms.certificates.models import Certificate
+from tests.certificates_pdf.certificates_pdf_helpers import need
 from tests.conftest import csrf_token
 from tests.test_certificates import BASE_URL, KYRGYZ, certificate_of, complete, people  # noqa: F401 - fixtures
 from tests.test_certificates import stored_bytes as stored

@@ -15,7 +15,7 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
-def _min_password(form, field):  # noqa: ANN001
+def _min_password(form, field):
     minimum = current_app.config["LMS_PASSWORD_MIN_LENGTH"]
     if len(field.data or "") < minimum:
         raise ValidationError(_l("Use at least %(n)d characters.", n=minimum))
@@ -36,7 +36,8 @@ class ResetRequestForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), _min_password, Length(max=1024)])
     confirm = PasswordField(
-        _l("Repeat the new password"), validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))]
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
 
 

@@ -52,7 +52,7 @@ def init_limits(app: Flask) -> None:
         app.view_functions[endpoint] = limit(view)
 
 
-def _configured(key: str):  # noqa: ANN202
+def _configured(key: str):
     return lambda: current_app.config[key]
 
 

@@ -12,7 +12,8 @@ class RoleForm(FlaskForm):
 
 
 class AssignInstructorForm(FlaskForm):
-    email = EmailField(_l("Instructor's e-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField(_l("Instructor's e-mail"),
+                       validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
 
 
 class UserSearchForm(FlaskForm):

@@ -26,9 +26,9 @@ def completions_add(course_slug: str, emails: tuple[str, ...], csv_file: Path | 
 
     from lms import db
     from lms.accounts.operations import find_user
-    from lms.completion import record_completion
     from lms.catalog.cohort import parse_people
     from lms.catalog.models import Course
+    from lms.completion import record_completion
 
     if bool(emails) == bool(csv_file):
         raise click.UsageError("give either EMAIL arguments or --csv FILE")
@@ -96,15 +96,16 @@ def assignments():
 @click.option("--course", "course_slug", required=True)
 @click.option("--assignment", "assignment_slug", required=True)
 @click.argument("email")
-@click.option("--until", "until", required=True, help="The new deadline, a date or date-time in the course's time zone.")
+@click.option("--until", "until", required=True,
+              help="The new deadline, a date or date-time in the course's time zone.")
 @with_appcontext
 def assignments_extend(course_slug: str, assignment_slug: str, email: str, until: str):
     """Give one learner more time: uploads stay open and on time until UNTIL."""
     from lms import db
     from lms.accounts.operations import find_user
     from lms.assignments.operations import grant_extension
-    from lms.catalog.deadlines import parse_local_deadline
     from lms.assignments.queries import find_assignment
+    from lms.catalog.deadlines import parse_local_deadline
 
     sess = db.session()
     course, assignment = find_assignment(sess, course_slug, assignment_slug)

@@ -16,7 +16,7 @@ class UploadForm(FlaskForm):
     note = TextAreaField(_l("Note for your instructor (optional)"), validators=[Length(max=5000)])
 
 
-def _finite(_form, field):  # noqa: ANN001
+def _finite(_form, field):
     if field.data is not None and not math.isfinite(field.data):
         raise ValidationError(_l("Enter a number."))
 
@@ -28,7 +28,7 @@ class RubricScores(FieldList):
     for a criterion that does not exist is ignored.
     """
 
-    def process(self, formdata, data=unset_value, extra_filters=None):  # noqa: ANN001, ARG002
+    def process(self, formdata, data=unset_value, extra_filters=None):
         self.entries, self.last_index, self.object_data = [], -1, []
         while len(self.entries) < self.min_entries:
             self._add_entry(formdata)

@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
     event.listen(factory, "after_rollback", lambda sess: sess.info.pop(_OUTBOX, None))
 
 
-def _collect(sess: Session, _context) -> None:  # noqa: ANN001
+def _collect(sess: Session, _context) -> None:
     ids = [obj.id for obj in sess.new if isinstance(obj, Notification)]
     if ids:
         sess.info.setdefault(_OUTBOX, []).extend(ids)
@@ -50,9 +50,9 @@ def mail_notification(notification_id: int) -> bool:
     from flask import current_app
 
     from lms.accounts.mail import send_mail
-    from lms.urls import base_url
     from lms.accounts.models import User
     from lms.assignments.notifications import describe
+    from lms.urls import base_url
 
     with db.get_db().session() as sess:
         note = sess.get(Notification, notification_id)

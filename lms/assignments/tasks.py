@@ -66,7 +66,7 @@ def run_check(submission_id: int, sha256: str) -> None:
             sub.state = "queued"
             sess.commit()
             raise
-        except Exception as exc:  # noqa: BLE001 - a bug must not leave the learner waiting forever
+        except Exception as exc:  # a bug must not leave the learner waiting forever
             log.exception("check of submission %s failed", submission_id)
             ops.mark_failed(sub, INTERNAL_ERROR, {"kind": type(exc).__name__})
             sess.commit()
@@ -77,7 +77,7 @@ def run_check(submission_id: int, sha256: str) -> None:
     model_checked.send(None, submission_id=submission_id, passed=passed)
 
 
-def claim(database, submission_id: int, sha256: str) -> bool:  # noqa: ANN001
+def claim(database, submission_id: int, sha256: str) -> bool:
     """Take the check: one atomic UPDATE, so two consumers never both run it while its lease is alive."""
     now = utcnow()
     with database.session() as sess:
@@ -92,7 +92,7 @@ def claim(database, submission_id: int, sha256: str) -> bool:  # noqa: ANN001
 
 
 @contextmanager
-def heartbeat(database, submission_id: int):  # noqa: ANN001
+def heartbeat(database, submission_id: int):
     """Renew the check's lease (its updated_at) from a thread while the body runs."""
     done = threading.Event()
 
@@ -100,8 +100,8 @@ def heartbeat(database, submission_id: int):  # noqa: ANN001
         while not done.wait(HEARTBEAT):
             try:
                 with database.session() as sess:
-                    sess.execute(update(Submission).where(Submission.id == submission_id, Submission.state == "checking")
-                                 .values(updated_at=utcnow()))
+                    running = update(Submission).where(Submission.id == submission_id, Submission.state == "checking")
+                    sess.execute(running.values(updated_at=utcnow()))
                     sess.commit()
             except OperationalError:  # a busy database: the next beat tries again, well inside the lease
                 log.warning("heartbeat of submission %s skipped", submission_id)
@@ -119,7 +119,7 @@ def enqueue_check(submission: Submission) -> None:
     check_submission_task(submission.id, submission.file_sha256)
 
 
-def requeue_stale(now=None) -> int:  # noqa: ANN001
+def requeue_stale(now=None) -> int:
     """Submissions whose task was lost (a killed process) are queued again: running ones by their lease."""
     now = now or utcnow()
     lost = or_(and_(Submission.state == "checking", Submission.updated_at < now - LEASE),

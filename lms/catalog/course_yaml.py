@@ -26,11 +26,11 @@ class LineMap(dict):
 class CourseYamlLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases, bounds nesting, and records lines."""
 
-    def __init__(self, stream):  # noqa: ANN001
+    def __init__(self, stream):
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent, index):  # noqa: ANN001
+    def compose_node(self, parent, index):
         event = self.peek_event()
         if self.check_event(yaml.AliasEvent):
             raise ComposerError(None, None, "aliases (*name) are not allowed in course files; write the value out",
@@ -44,7 +44,7 @@ class CourseYamlLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001, ARG002
+    def construct_mapping(self, node, deep=False):
         mapping = LineMap(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
@@ -60,7 +60,7 @@ CourseYamlLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, lambda loader, node: loader.construct_mapping(node))
 
 
-def _as_written(node, constructed):  # noqa: ANN001
+def _as_written(node, constructed):
     """A scalar or a list of scalars as their text (``off`` stays 'off'); anything else as YAML made it."""
     if isinstance(node, ScalarNode):
         return node.value
@@ -75,12 +75,12 @@ class YamlLimitError(ValueError):
         super().__init__(message)
 
 
-def parse_course_yaml(raw: bytes):  # noqa: ANN201
+def parse_course_yaml(raw: bytes):
     """The document in ``raw``; YamlLimitError(line, message) when it is too large, not UTF-8 or not valid."""
     if len(raw) > MAX_YAML_BYTES:
         raise YamlLimitError(None, f"course.yaml is larger than {MAX_YAML_BYTES // 1024} KB")
     try:
-        return yaml.load(raw.decode("utf-8"), Loader=CourseYamlLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(raw.decode("utf-8"), Loader=CourseYamlLoader)  # safe: a SafeLoader subclass
     except UnicodeDecodeError as exc:
         raise YamlLimitError(None, f"not UTF-8 text: {exc}") from exc
     except yaml.YAMLError as exc:

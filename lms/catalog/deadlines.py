@@ -5,7 +5,7 @@ expects to upload on the evening of the 30th), so it becomes 23:59:59 local time
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Asia/Bishkek"
@@ -25,7 +25,7 @@ def to_utc(value: date | datetime, zone: ZoneInfo) -> datetime:
         value = datetime.combine(value, time(23, 59, 59))
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def deadline_state(now: datetime, due_at: datetime | None, cutoff_at: datetime | None,

@@ -20,7 +20,7 @@ class VariantError(ValueError):
     """A translated lesson file that cannot be used (the message names the file)."""
 
 
-def text_map(value) -> dict | None:  # noqa: ANN001
+def text_map(value) -> dict | None:
     """``{"_": text}`` for plain text, ``{lang: text}`` for a language map, None for anything else."""
     if isinstance(value, str) and value.strip():
         return {"_": value.strip()}
@@ -82,7 +82,7 @@ def read_variants(folder: Path, rel: str, own: str, max_bytes: int) -> dict[str,
     return bodies
 
 
-def _texts_of(spec) -> list[tuple[str, dict]]:  # noqa: ANN001
+def _texts_of(spec) -> list[tuple[str, dict]]:
     """Every translatable piece of a CourseSpec as ``(what, {lang: text})``."""
     pieces = [("title", spec.title)]
     if spec.summary:
@@ -95,13 +95,15 @@ def _texts_of(spec) -> list[tuple[str, dict]]:  # noqa: ANN001
         for assignment in module.assignments:
             pieces.append((f"assignment {assignment.slug}", assignment.title))
             if assignment.brief_md:
-                pieces.append((f"assignment {assignment.slug}", {spec.language: assignment.brief_md, **assignment.briefs}))
+                pieces.append((f"assignment {assignment.slug}",
+                               {spec.language: assignment.brief_md, **assignment.briefs}))
             for item in assignment.rubric:
-                pieces.append((f"assignment {assignment.slug}", item.get("translations") or {spec.language: item["criterion"]}))
+                pieces.append((f"assignment {assignment.slug}",
+                               item.get("translations") or {spec.language: item["criterion"]}))
     return pieces
 
 
-def missing_translations(spec) -> dict[str, list[str]]:  # noqa: ANN001
+def missing_translations(spec) -> dict[str, list[str]]:
     """For each language the course uses anywhere besides its own: the pieces that lack it.
 
     ``{"ky": ["lesson first-layer", "assignment keychain"]}``; a language the
@@ -120,7 +122,7 @@ def missing_translations(spec) -> dict[str, list[str]]:  # noqa: ANN001
     return missing
 
 
-def complete_languages(spec) -> list[str]:  # noqa: ANN001
+def complete_languages(spec) -> list[str]:
     """The languages in which every piece of the course exists, its own language first."""
     pieces = _texts_of(spec)
     others = [lang for lang in LANGUAGES if lang != spec.language and all(texts.get(lang) for _w, texts in pieces)]

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from lms.catalog.course_yaml import LineMap as _Map
 from lms.catalog.course_yaml import MAX_YAML_BYTES, YamlLimitError, parse_course_yaml
-from lms.catalog.languages import LANGUAGES, VariantError, in_language, read_variants, text_map
+from lms.catalog.course_yaml import LineMap as _Map
 from lms.catalog.deadlines import course_zone, to_utc
+from lms.catalog.languages import LANGUAGES, VariantError, in_language, read_variants, text_map
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGS = LANGUAGES
@@ -85,13 +85,13 @@ class _Reader:
     def __init__(self, path: Path):
         self.path = path
 
-    def fail(self, node, key: str | None, message: str):  # noqa: ANN001
+    def fail(self, node, key: str | None, message: str):
         line = None
         if isinstance(node, _Map):
             line = node.key_lines.get(key, node.line) if key else node.line
         raise CourseFileError(self.path, line, message)
 
-    def mapping(self, node, allowed: set[str], required: set[str], what: str) -> _Map:  # noqa: ANN001
+    def mapping(self, node, allowed: set[str], required: set[str], what: str) -> _Map:
         if not isinstance(node, _Map):
             raise CourseFileError(self.path, None, f"{what} must be a mapping")
         unknown = set(node) - allowed
@@ -103,7 +103,7 @@ class _Reader:
                 self.fail(node, None, f"{what} is missing {key!r}")
         return node
 
-    def text(self, node, key: str, what: str) -> dict:  # noqa: ANN001
+    def text(self, node, key: str, what: str) -> dict:
         value = node.get(key)
         if isinstance(value, str) and value.strip():
             return {"_": value.strip()}
@@ -111,7 +111,7 @@ class _Reader:
             return {k: v.strip() for k, v in value.items()}
         self.fail(node, key, f"{what} {key!r} must be text or a map of {'/'.join(LANGS)} to text")
 
-    def slug(self, node, what: str, seen: set[str]) -> str:  # noqa: ANN001
+    def slug(self, node, what: str, seen: set[str]) -> str:
         value = node.get("slug")
         if not isinstance(value, str) or not SLUG.match(value) or len(value) > 100:
             self.fail(node, "slug", f"{what} slug {value!r} must be lowercase letters, digits and hyphens")
@@ -120,7 +120,7 @@ class _Reader:
         seen.add(value)
         return value
 
-    def file_inside(self, node, key: str, folder: Path) -> Path:  # noqa: ANN001
+    def file_inside(self, node, key: str, folder: Path) -> Path:
         rel = node.get(key)
         if not isinstance(rel, str):
             self.fail(node, key, f"{key!r} must be a path inside the course folder")
@@ -135,7 +135,7 @@ def _localize(value: dict, language: str) -> dict:
     return {language: value["_"]} if "_" in value else value
 
 
-def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa: ANN001
+def load_course(folder: Path, validate_requirements=None) -> CourseSpec:
     """Parse ``folder/course.yaml``; raise CourseFileError naming file and line on any problem."""
     path = folder / "course.yaml"
     if not path.is_file():
@@ -219,7 +219,8 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
                 bodies = read_variants(folder, les["file"], language, MAX_LESSON_BYTES)
             except VariantError as exc:
                 r.fail(les, "file", str(exc))
-            module.lessons.append(LessonSpec(lslug, _localize(r.text(les, "title", "lesson"), language), les["file"], body, bodies))
+            title = _localize(r.text(les, "title", "lesson"), language)
+            module.lessons.append(LessonSpec(lslug, title, les["file"], body, bodies))
         for anode in m.get("assignments") or []:
             module.assignments.append(_assignment(r, anode, assignment_slugs, language, validate_requirements, zone))
         modules.append(module)
@@ -229,15 +230,17 @@ def load_course(folder: Path, validate_requirements=None) -> CourseSpec:  # noqa
         language=language, hours=float(hours), timezone=zone.key, check_lessons=_check_lessons(r, top, lesson_slugs),
         enrolment=enrolment, enrolment_key=key if enrolment == "key" else None,
         instructors=[e.strip().lower() for e in instructors],
-        certificate={"template": certificate.get("template", "default"), "issuing": certificate.get("issuing", "automatic")},
-        completion={"lessons": completion.get("lessons", "all"), "assignments": completion.get("assignments", "required"),
-                    "min_score": min_score},
+        certificate={"template": certificate.get("template", "default"),
+                     "issuing": certificate.get("issuing", "automatic")},
+        completion={"lessons": completion.get("lessons", "all"),
+                    "assignments": completion.get("assignments", "required"), "min_score": min_score},
         modules=modules, source_hash=_folder_hash(folder),
-        lab={"gcode_download": bool(lab.get("gcode_download", False)), "self_service": bool(lab.get("self_service", False))},
+        lab={"gcode_download": bool(lab.get("gcode_download", False)),
+             "self_service": bool(lab.get("self_service", False))},
     )
 
 
-def _check_lessons(r: _Reader, top, lesson_slugs: set[str]) -> dict:  # noqa: ANN001
+def _check_lessons(r: _Reader, top, lesson_slugs: set[str]) -> dict:
     """``check_lessons: {closed: lesson-slug, ...}``: the lesson a failing model check links to."""
     from lms.geometry.findings import ADVICE
 
@@ -252,7 +255,7 @@ def _check_lessons(r: _Reader, top, lesson_slugs: set[str]) -> dict:  # noqa: AN
     return dict(value)
 
 
-def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:  # noqa: ANN001
+def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:
     value = a.get(key)
     if value is None:
         return None
@@ -266,7 +269,7 @@ def _deadline(r: _Reader, a, key: str, zone) -> datetime | None:  # noqa: ANN001
     return to_utc(value, zone)
 
 
-def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requirements, zone) -> AssignmentSpec:  # noqa: ANN001
+def _assignment(r: _Reader, node, seen: set[str], language: str, validate_requirements, zone) -> AssignmentSpec:
     a = r.mapping(node, {"slug", "title", "brief", "required", "due", "cutoff", "max_attempts", "requirements",
                          "rubric", "printed"}, {"slug", "title"}, "assignment")
     slug = r.slug(a, "assignment", seen)

@@ -39,7 +39,7 @@ class Course(Base):
     languages: Mapped[list] = mapped_column(default=list)  # complete in these, its own language first
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    modules: Mapped[list["Module"]] = relationship(back_populates="course", order_by="Module.position")
+    modules: Mapped[list[Module]] = relationship(back_populates="course", order_by="Module.position")
 
     def title_in(self, lang: str) -> str:
         return localized(self.title, lang, self.language)
@@ -69,7 +69,7 @@ class Module(Base):
     archived: Mapped[bool] = mapped_column(default=False)
 
     course: Mapped[Course] = relationship(back_populates="modules")
-    lessons: Mapped[list["Lesson"]] = relationship(back_populates="module", order_by="Lesson.position")
+    lessons: Mapped[list[Lesson]] = relationship(back_populates="module", order_by="Lesson.position")
 
 
 class Lesson(Base):

@@ -18,12 +18,12 @@ from lms.i18n import LANGUAGE_NAMES
 _SESSION_KEY = "lms_content_lang"
 
 
-def course_languages(course) -> list[str]:  # noqa: ANN001
+def course_languages(course) -> list[str]:
     """The languages the course is complete in, its own language first."""
     return list(course.languages or [course.language])
 
 
-def wanted_language(course, interface: str) -> str:  # noqa: ANN001
+def wanted_language(course, interface: str) -> str:
     remembered = dict(session.get(_SESSION_KEY) or {})
     chosen = request.args.get("lang", "")
     if chosen in LANGUAGES and chosen in course_languages(course):
@@ -33,7 +33,7 @@ def wanted_language(course, interface: str) -> str:  # noqa: ANN001
     return remembered.get(course.slug) or interface
 
 
-def reading_order(course, interface: str) -> list[str]:  # noqa: ANN001
+def reading_order(course, interface: str) -> list[str]:
     """The languages to show the course's content in, best first; the course's own is last."""
     order = [wanted_language(course, interface)]
     available = course_languages(course)
@@ -46,7 +46,7 @@ def reading_order(course, interface: str) -> list[str]:  # noqa: ANN001
     return order
 
 
-def shown_language(course, order: list[str]) -> str:  # noqa: ANN001
+def shown_language(course, order: list[str]) -> str:
     """The first language of ``order`` the course is complete in."""
     available = course_languages(course)
     return next((code for code in order if code in available), course.language)
@@ -60,12 +60,12 @@ def language_name(code: str, reader: str) -> str:
         return LANGUAGE_NAMES.get(code, code)
 
 
-def language_links(course) -> list[tuple[str, str]]:  # noqa: ANN001
+def language_links(course) -> list[tuple[str, str]]:
     """``(code, name in that language)`` for each language the course has."""
     return [(code, LANGUAGE_NAMES.get(code, code)) for code in course_languages(course)]
 
 
-def notice(course, wanted: str, shown: str, interface: str) -> dict | None:  # noqa: ANN001
+def notice(course, wanted: str, shown: str, interface: str) -> dict | None:
     """What the page says when it shows content in another language than the one wanted."""
     if shown == wanted:
         return None
@@ -73,7 +73,7 @@ def notice(course, wanted: str, shown: str, interface: str) -> dict | None:  # n
             "links": [(code, name) for code, name in language_links(course) if code != shown]}
 
 
-def lesson_content(course, lesson, interface: str, asset_base: str) -> dict:  # noqa: ANN001
+def lesson_content(course, lesson, interface: str, asset_base: str) -> dict:
     """Template values for a lesson page: its body in the best language, which one, and the note."""
     order = reading_order(course, interface)
     body, shown = pick({course.language: lesson.body_md, **(lesson.bodies or {})}, *order)
@@ -87,7 +87,7 @@ def without_title(markdown: str) -> str:
     return rest if first.startswith("# ") else markdown
 
 
-def assignment_content(course, assignment, interface: str) -> dict:  # noqa: ANN001
+def assignment_content(course, assignment, interface: str) -> dict:
     """Template values for an assignment page: brief and rubric in the best language, and the note."""
     order = reading_order(course, interface)
     brief, shown = pick({course.language: assignment.brief_md, **(assignment.briefs or {})}, *order)

@@ -30,6 +30,6 @@ def _send_pending(sess: Session) -> None:
         completion_recorded.send(None, completion_ids=ids)
 
 
-def _forget_pending(sess: Session, transaction) -> None:  # noqa: ANN001
+def _forget_pending(sess: Session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended without a commit: nothing was recorded
         sess.info.pop(_PENDING, None)

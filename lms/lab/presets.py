@@ -79,7 +79,7 @@ def _resolve(bundle: dict, kind: str, name: str, seen: tuple) -> dict[str, str]:
     own = bundle[key]
     merged: dict[str, str] = {}
     for parent in filter(None, (p.strip().strip('"') for p in own.get("inherits", "").split(";"))):
-        merged.update(_resolve(bundle, kind, parent, seen + (key,)))
+        merged.update(_resolve(bundle, kind, parent, (*seen, key)))
     merged.update(own)
     return merged
 

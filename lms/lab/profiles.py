@@ -15,7 +15,8 @@ BUILTIN: dict[str, dict] = {
     "prusa-mk3s": {"title": "Original Prusa i3 MK3S+", "vendor": "PrusaResearch",
                    "printer": "Original Prusa i3 MK3S & MK3S+", "print": "0.20mm QUALITY @MK3",
                    "filament": "Prusament PLA"},
-    "ender-3-v2": {"title": "Creality Ender-3 V2", "vendor": "Creality", "printer": "Creality Ender-3 V2 (0.4 mm nozzle)",
+    "ender-3-v2": {"title": "Creality Ender-3 V2", "vendor": "Creality",
+                   "printer": "Creality Ender-3 V2 (0.4 mm nozzle)",
                    "print": "0.20 mm NORMAL (0.4 mm nozzle) @CREALITY", "filament": "Generic PLA @CREALITY"},
 }
 PROFILES: dict[str, dict] = {}
