@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lms import db
 from lms.accounts.models import User
 from tests.conftest import DEMO_PASSWORD, csrf_token
+from tests.hostile.smtp import Inbox
 from tests.processes import free_port
 
 
@@ -127,23 +128,12 @@ def test_session_cookie_flags(client, users):
     assert "Secure" in r.headers.get("Set-Cookie", "")
 
 
-class _Inbox:
-    """aiosmtpd handler keeping every message it is given."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def smtp_inbox():
     """A real SMTP server on localhost (aiosmtpd) that the app sends to."""
     from aiosmtpd.controller import Controller
 
-    inbox = _Inbox()
+    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     inbox.port = controller.port

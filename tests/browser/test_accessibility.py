@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_submission_page import live_server  # noqa: F401 - the server fixture
 from tests.browser.test_viewer_static import browser  # noqa: F401 - the browser fixture
 from tests.conftest import DEMO_PASSWORD
 from tests.test_accessibility_pages import PAGES

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.test_submission_page import live_server, logged_in_page  # noqa: F401 - the server fixture
+from tests.browser.test_submission_page import logged_in_page
 from tests.browser.test_viewer_static import browser  # noqa: F401 - the browser fixture
 from tests.models import cube_stl
 from tests.test_assignments import ASSIGNMENT_URL, COURSE

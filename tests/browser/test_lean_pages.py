@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lms import db
-from tests.browser.test_submission_page import live_server, logged_in_page  # noqa: F401 - fixture
+from tests.browser.test_submission_page import logged_in_page
 from tests.browser.test_viewer_static import browser, canvas_stats  # noqa: F401 - fixture
 from tests.models import binary_stl
 from tests.test_assignments import ASSIGNMENT_URL, COURSE, wait_done

@@ -6,11 +6,9 @@ and saves a screenshot to bench/out/submission.png.
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser.test_viewer_static import BACKGROUND, browser, canvas_stats  # noqa: F401 - the browser fixture
 from tests.conftest import DEMO_PASSWORD
@@ -19,17 +17,6 @@ from tests.test_assignments import ASSIGNMENT_URL, COURSE, wait_done
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app):
-    app.config["SERVER_NAME"] = None
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
 
 
 def logged_in_page(context, live_server: str, email: str):

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 from tests.conftest import DEMO_PASSWORD, Auth, csrf_token
 from tests.hostile.smtp import inbox, path_of  # noqa: F401 - the fixture
 
@@ -66,22 +64,6 @@ def test_absolute_urls_keep_a_path_in_the_base_url(app):
 # --- item 1: a burst of failed logins neither stalls the site nor answers 500 ------------------------------
 
 
-@pytest.fixture
-def served(app):
-    """The app behind a real threaded HTTP server on a loopback port."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    app.config["SERVER_NAME"] = None
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
-
-
 class ConnectionsPerThread:
     """Counts the pool connections each thread holds at once (a request runs on one thread)."""
 
@@ -135,7 +117,7 @@ def _burst(send, clients) -> list:
     return threads, answers
 
 
-def test_fifty_simultaneous_failed_logins_answer_quickly_and_the_site_stays_up(app, users, synced, served):
+def test_fifty_simultaneous_failed_logins_answer_quickly_and_the_site_stays_up(app, users, synced, live_server):
     import time
 
     import requests
@@ -148,11 +130,11 @@ def test_fifty_simultaneous_failed_logins_answer_quickly_and_the_site_stays_up(a
     clients = []
     for _ in range(50):
         web = requests.Session()
-        clients.append((web, _CSRF.search(web.get(served + "/login", timeout=30).text).group(1)))
-    threads, answers = _burst(lambda c: c[0].post(served + "/login", timeout=60, allow_redirects=False, data={
+        clients.append((web, _CSRF.search(web.get(live_server + "/login", timeout=30).text).group(1)))
+    threads, answers = _burst(lambda c: c[0].post(live_server + "/login", timeout=60, allow_redirects=False, data={
         "email": "teacher@school.kg", "password": "wrong guess", "csrf_token": c[1]}), clients)
     time.sleep(0.2)  # the burst is under way
-    catalogue = requests.get(served + "/courses/", timeout=60)
+    catalogue = requests.get(live_server + "/courses/", timeout=60)
     for t in threads:
         t.join(90)
     assert catalogue.status_code == 200 and "Test course" in catalogue.text
@@ -252,7 +234,7 @@ def test_registering_a_taken_address_answers_like_a_new_one_and_tells_the_owner(
     assert Auth(app.test_client()).login("owner@school.kg").status_code == 303
 
 
-def test_ten_identical_registrations_at_once_make_one_account(app, served, inbox):
+def test_ten_identical_registrations_at_once_make_one_account(app, live_server, inbox):
     import threading
 
     import requests
@@ -265,12 +247,12 @@ def test_ten_identical_registrations_at_once_make_one_account(app, served, inbox
     sessions = []
     for _ in range(10):
         web = requests.Session()
-        sessions.append((web, _CSRF.search(web.get(served + "/register", timeout=30).text).group(1)))
+        sessions.append((web, _CSRF.search(web.get(live_server + "/register", timeout=30).text).group(1)))
     barrier, answers = threading.Barrier(10), []
 
     def register(web, token):
         barrier.wait()
-        r = web.post(served + "/register", timeout=60, allow_redirects=False,
+        r = web.post(live_server + "/register", timeout=60, allow_redirects=False,
                      data={"name": "Чыныбаев Мирлан", "email": "mirlan@school.kg", "password": DEMO_PASSWORD,
                            "csrf_token": token})
         answers.append((r.status_code, r.headers.get("Location")))

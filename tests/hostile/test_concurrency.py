@@ -11,12 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from lms import db
 from lms.catalog.models import Enrolment, Lesson, LessonProgress
 from tests.conftest import _CSRF, DEMO_PASSWORD
-from tests.processes import free_port
 
 COURSE = "3d-printing-classroom"
 LESSON = "how-fdm-printers-work"
@@ -24,16 +22,10 @@ TIMES = 10
 
 
 @pytest.fixture
-def live(app, synced):
-    """The test app behind a real threaded werkzeug server on a loopback port."""
-    app.config["SERVER_NAME"] = None
+def live(app, synced, live_server):
+    """The test app behind conftest's live server."""
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 is an answer to count, as in production
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
+    return live_server
 
 
 def logged_in(base: str, email: str) -> tuple[requests.Session, str]:
