@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lms.db import Base, utcnow
 
@@ -72,15 +72,24 @@ class Module(Base):
     lessons: Mapped[list[Lesson]] = relationship(back_populates="module", order_by="Lesson.position")
 
 
-class Lesson(Base):
-    __tablename__ = "lms_lessons"
-    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+class _ModuleItem:
+    """What a lesson and an assignment share: a slug unique in its course, the module it stands in, a title."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("lms_courses.id"), index=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("lms_modules.id"), index=True)
-    slug: Mapped[str] = mapped_column(String(100))
-    title: Mapped[dict]
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (UniqueConstraint("course_id", "slug"),)  # a constraint belongs to one table: made for each
+
+    # sort_order: these columns come first in each table, where they stood before the mixin
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-5)
+    course_id: Mapped[int] = mapped_column(ForeignKey("lms_courses.id"), index=True, sort_order=-4)
+    module_id: Mapped[int] = mapped_column(ForeignKey("lms_modules.id"), index=True, sort_order=-3)
+    slug: Mapped[str] = mapped_column(String(100), sort_order=-2)
+    title: Mapped[dict] = mapped_column(sort_order=-1)
+
+
+class Lesson(_ModuleItem, Base):
+    __tablename__ = "lms_lessons"
+
     source_file: Mapped[str] = mapped_column(String(300))
     body_md: Mapped[str] = mapped_column(Text)
     bodies: Mapped[dict] = mapped_column(default=dict)  # translations of body_md: {lang: markdown}
@@ -90,15 +99,9 @@ class Lesson(Base):
     module: Mapped[Module] = relationship(back_populates="lessons")
 
 
-class Assignment(Base):
+class Assignment(_ModuleItem, Base):
     __tablename__ = "lms_assignments"
-    __table_args__ = (UniqueConstraint("course_id", "slug"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("lms_courses.id"), index=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("lms_modules.id"), index=True)
-    slug: Mapped[str] = mapped_column(String(100))
-    title: Mapped[dict]
     brief_md: Mapped[str] = mapped_column(Text, default="")
     briefs: Mapped[dict] = mapped_column(default=dict)  # the brief in every language given: {lang: markdown}
     required: Mapped[bool] = mapped_column(default=True)
