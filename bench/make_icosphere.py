@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -55,19 +56,22 @@ def write_binary_stl(path: Path, verts: np.ndarray, faces: np.ndarray) -> None:
         fh.write(rec.tobytes())
 
 
+def write_mesh(out: Path, make: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+    """``make()`` a mesh and write it to ``out`` as binary STL; print its triangles, bytes and the time taken."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    v, f = make()
+    write_binary_stl(out, v, f)
+    print(f"wrote {out}: {len(f):,} triangles, {out.stat().st_size:,} bytes in {time.perf_counter() - t0:.1f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("out", nargs="?", default="bench/out/icosphere.stl")
     ap.add_argument("--subdivisions", type=int, default=8)
     ap.add_argument("--radius", type=float, default=50.0)
     args = ap.parse_args()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    v, f = icosphere(args.subdivisions, args.radius)
-    write_binary_stl(out, v, f)
-    print(f"wrote {out}: {len(f):,} triangles, {out.stat().st_size:,} bytes "
-          f"in {time.perf_counter() - t0:.1f} s")
+    write_mesh(Path(args.out), lambda: icosphere(args.subdivisions, args.radius))
 
 
 if __name__ == "__main__":

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_icosphere import icosphere, write_binary_stl
+from make_icosphere import icosphere, write_mesh
 
 
 def scan_like(subdivisions: int, holes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -42,12 +41,7 @@ def main() -> None:
     ap.add_argument("--holes", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    v, f = scan_like(args.subdivisions, args.holes, args.seed)
-    write_binary_stl(out, v, f)
-    print(f"wrote {out}: {len(f):,} triangles, {out.stat().st_size:,} bytes in {time.perf_counter() - t0:.1f} s")
+    write_mesh(Path(args.out), lambda: scan_like(args.subdivisions, args.holes, args.seed))
 
 
 if __name__ == "__main__":
