@@ -209,6 +209,28 @@ def auth(client):
 
 
 @pytest.fixture
+def smtp_inbox():
+    """A real SMTP server on localhost (aiosmtpd): the Inbox of what it received; ``.port`` is where it listens."""
+    from aiosmtpd.controller import Controller
+
+    from tests.hostile.smtp import Inbox
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(app, smtp_inbox):
+    """smtp_inbox, with the app sending its mail there."""
+    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=smtp_inbox.port, LMS_MAIL_FROM="lms@fablab.kg")
+    return smtp_inbox
+
+
+@pytest.fixture
 def site_env(tmp_path, courses_dir):
     """The environment of a site of its own for real `lms` processes: migrated, the courses synced, a learner and an
     instructor (password SITE_PASSWORD), English by default and a public base URL."""

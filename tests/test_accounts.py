@@ -4,13 +4,11 @@ from __future__ import annotations
 import re
 from email import message_from_bytes, policy
 
-import pytest
 from sqlalchemy import select
 
 from lms import db
 from lms.accounts.models import User
 from tests.conftest import DEMO_PASSWORD, csrf_token
-from tests.hostile.smtp import Inbox
 from tests.processes import free_port
 
 
@@ -126,19 +124,6 @@ def test_session_cookie_flags(client, users):
     r = client.post("/login", base_url="https://lms.test", headers={"Referer": "https://lms.test/login"},
                     data={"email": "c@example.org", "password": DEMO_PASSWORD, "csrf_token": csrf_token(client)})
     assert "Secure" in r.headers.get("Set-Cookie", "")
-
-
-@pytest.fixture
-def smtp_inbox():
-    """A real SMTP server on localhost (aiosmtpd) that the app sends to."""
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
 
 
 def test_reset_link_is_sent_by_smtp_when_configured(app, client, users, smtp_inbox):

@@ -14,7 +14,6 @@ from lms import db
 from lms.assignments.models import Submission
 from lms.catalog.models import Assignment
 from tests.models import cube_stl
-from tests.test_accounts import smtp_inbox  # noqa: F401 - a real SMTP server
 from tests.test_assignments import ASSIGNMENT_URL, COURSE, enrol_and_read, people, switch, upload, wait_done  # noqa: F401
 
 NOTE = "Layer **0.2 mm**, 3 walls, 15 % infill. <script>alert(1)</script>\n\nMeasured holes: 2.9 / 3.1 / 3.3 mm."

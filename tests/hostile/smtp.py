@@ -1,12 +1,8 @@
-"""A real SMTP server on localhost (aiosmtpd) for the hostile tests, and helpers to read what it received."""
+"""What the SMTP fixtures of conftest.py keep (an aiosmtpd handler) and helpers to read it."""
 from __future__ import annotations
 
 import re
 from email import message_from_bytes, policy
-
-import pytest
-
-from tests.processes import free_port
 
 
 class Inbox:
@@ -24,19 +20,6 @@ class Inbox:
 
     def links_to(self, address: str) -> list[str]:
         return [link for m in self.messages_to(address) for link in re.findall(r"https?://\S+", m.get_content())]
-
-
-@pytest.fixture
-def inbox(app):
-    """The app sends its mail to a real SMTP server listening on localhost."""
-    from aiosmtpd.controller import Controller
-
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(LMS_SMTP_HOST="127.0.0.1", LMS_SMTP_PORT=controller.port, LMS_MAIL_FROM="lms@fablab.kg")
-    yield handler
-    controller.stop()
 
 
 def path_of(link: str) -> str:

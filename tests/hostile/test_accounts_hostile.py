@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from tests.conftest import DEMO_PASSWORD, Auth, csrf_token
-from tests.hostile.smtp import inbox, path_of  # noqa: F401 - the fixture
+from tests.hostile.smtp import path_of
 
 BASE = "https://lms.fablab.kg"
 EVIL = "http://evil.example"

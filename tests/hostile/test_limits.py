@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from tests.conftest import DEMO_PASSWORD, Auth, csrf_token
-from tests.hostile.smtp import inbox, path_of  # noqa: F401 - the fixture
+from tests.hostile.smtp import path_of
 
 KEY_COURSE = "electronics-teachers"
 
