@@ -209,6 +209,14 @@ def auth(client):
 
 
 @pytest.fixture
+def world(app, synced, users) -> dict:
+    """The data every page needs: see tests/world.py."""
+    from tests.world import make_world
+
+    return make_world(app, users)
+
+
+@pytest.fixture
 def smtp_inbox():
     """A real SMTP server on localhost (aiosmtpd): the Inbox of what it received; ``.port`` is where it listens."""
     from aiosmtpd.controller import Controller

@@ -1,7 +1,7 @@
 """Every kind of page and the role that sees it: the accessibility and language tests read this one list."""
 from __future__ import annotations
 
-from tests.test_authorization import C, L, T
+from tests.world import C, L, T
 
 LEARNER, INSTRUCTOR, ADMIN = "learner@example.org", "instructor@fablab.kg", "admin@example.org"
 PAGES = {  # kind: (who, url template)

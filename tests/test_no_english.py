@@ -15,7 +15,6 @@ from babel.messages.pofile import read_po
 
 from tests.conftest import csrf_token
 from tests.test_accessibility_pages import PAGES  # the page kinds and who sees them
-from tests.test_authorization import world  # noqa: F401 - the data every page needs
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "lms" / "translations"
 #: Configured names: the verify page shows the issuer as the certificate froze it, which is a record, not interface.

@@ -14,7 +14,6 @@ import pytest
 from tests.browser.test_viewer_static import browser  # noqa: F401 - the browser fixture
 from tests.conftest import DEMO_PASSWORD
 from tests.test_accessibility_pages import PAGES
-from tests.test_authorization import world  # noqa: F401 - the data every page needs
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"

@@ -17,7 +17,7 @@ from wtforms.fields.core import UnboundField
 from lms import db
 from lms.accounts.models import User
 from tests.conftest import DEMO_PASSWORD, csrf_token
-from tests.test_authorization import C, T, world  # noqa: F401 - the fixture: a learner, a checked submission, a certificate
+from tests.world import C, T
 
 # endpoint: (who posts, url template). {sid}, {cert_id}, {completion_id}, {learner_id}, {token} are filled in.
 ROUTES = {
