@@ -15,6 +15,7 @@ import requests
 from lms.serve import base_url_problem
 from tests.conftest import SITE_PASSWORD
 from tests.models import cube_stl
+from tests.polling import poll
 from tests.processes import (
     env_without_lms,
     free_port,
@@ -91,16 +92,11 @@ def test_the_consumer_runs_below_the_web_workers(served):
     """Checks are long and nobody waits on them by the second; pages are: on a 2-core lab server
     the consumer must leave the CPU to gunicorn first (workshop bench: page p95 during a burst)."""
     _base, proc, log = served
-    deadline = time.time() + 30
-    while not (found := re.search(r"task consumer: process (\d+)", log.read_text())) and time.time() < deadline:
-        time.sleep(0.2)
+    found = poll(lambda: re.search(r"task consumer: process (\d+)", log.read_text()), bool, 30)
     assert found, log.read_text()
     consumer = int(found.group(1))
-    for _ in range(600):  # the child lowers its own priority as it starts (after its imports)
-        if niceness(consumer) == 10:
-            break
-        time.sleep(0.1)
-    assert niceness(consumer) == 10
+    # the child lowers its own priority as it starts (after its imports)
+    assert poll(lambda: niceness(consumer), lambda nice: nice == 10, 60, 0.1) == 10
     assert niceness(proc.pid) == niceness(os.getpid())  # the web server keeps the caller's priority
 
 
