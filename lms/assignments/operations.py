@@ -17,6 +17,7 @@ from lms.catalog.deadlines import deadline_state
 from lms.catalog.models import Assignment, Course
 from lms.completion import completion_status, evaluate_completion, record_completion  # noqa: F401 - moved there
 from lms.db import utcnow
+from lms.errors import UserFacingError
 from lms.geometry.i18n import N_
 from lms.storage import LocalStorage, Staged, TooLarge
 
@@ -24,12 +25,8 @@ HEAD_BYTES = 4096
 MAX_NOTE_CHARS = 5000
 
 
-class SubmissionError(ValueError):
+class SubmissionError(UserFacingError):
     """A problem the learner can fix; ``message``/``params`` are a translatable template."""
-
-    def __init__(self, message: str, status: int = 400, **params):
-        super().__init__(message % params if params else message)
-        self.message, self.params, self.status = message, params, status
 
 
 def assignment_max_bytes(assignment: Assignment) -> int:

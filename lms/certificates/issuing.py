@@ -24,6 +24,7 @@ from lms.certificates.serials import allocate_serials
 from lms.certificates.settings import CertificateSettings, current_settings
 from lms.completion import completion_recorded
 from lms.db import utcnow
+from lms.errors import UserFacingError
 from lms.storage_app import get_storage
 
 log = logging.getLogger(__name__)
@@ -32,12 +33,8 @@ ISSUING = ("automatic", "approved")
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
-class CertificateError(ValueError):
+class CertificateError(UserFacingError):
     """A problem the administrator can fix; ``message``/``params`` are a translatable template."""
-
-    def __init__(self, message: str, status: int = 400, **params):
-        super().__init__(message % params if params else message)
-        self.message, self.params, self.status = message, params, status
 
 
 # --- settings ----------------------------------------------------------------------------------
