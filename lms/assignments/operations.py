@@ -215,5 +215,13 @@ def grade_submission(sess: Session, grader: User, submission: Submission, assign
     return grade
 
 
+def mark_notifications_read(sess: Session, user: User, target: str) -> None:
+    """The user has seen the page the notifications point to (e.g. ``submission:12``)."""
+    unread = select(Notification).where(Notification.user_id == user.id, Notification.target == target,
+                                        Notification.read_at.is_(None))
+    for note in sess.scalars(unread):
+        note.read_at = utcnow()
+
+
 def notify(sess: Session, user_id: int, kind: str, params: dict, target: str) -> None:
     sess.add(Notification(user_id=user_id, kind=kind, params=params, target=target))
