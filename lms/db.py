@@ -86,18 +86,20 @@ def add_once(sess: Session, row, find):
     return row
 
 
-_AFTER_COMMIT = "lms_after_commit"
+_AFTER_COMMIT, _COMMITTED = "lms_after_commit", "lms_committed"
 
 
 def after_commit(sess: Session, callback) -> None:
     """Run ``callback()`` once this session's transaction has committed; forget it when it rolls back.
 
     For work that needs the rows to be visible to other connections (a task that loads them by id).
-    The hook sits on this one session, so a host application's commits never run it."""
+    It runs when the transaction has ended and given its connection back, so that an inline task's
+    own session does not make a request hold two connections. The hook sits on this one session,
+    so a host application's commits never run it."""
     sess.info.setdefault(_AFTER_COMMIT, []).append(callback)
-    if not event.contains(sess, "after_commit", _run_after_commit):
-        event.listen(sess, "after_commit", _run_after_commit)
-        event.listen(sess, "after_transaction_end", _forget_after_commit)
+    if not event.contains(sess, "after_commit", _mark_committed):
+        event.listen(sess, "after_commit", _mark_committed)
+        event.listen(sess, "after_transaction_end", _run_or_forget)
 
 
 def pending_after_commit(sess: Session) -> list:
@@ -105,16 +107,18 @@ def pending_after_commit(sess: Session) -> list:
     return sess.info.get(_AFTER_COMMIT, [])
 
 
-def _run_after_commit(sess: Session) -> None:
+def _mark_committed(sess: Session) -> None:
     if sess.get_nested_transaction() is not None:
         return  # SQLAlchemy also calls after_commit when a savepoint is released: wait for the real commit
-    for callback in sess.info.pop(_AFTER_COMMIT, []):
+    sess.info[_COMMITTED] = sess.info.pop(_AFTER_COMMIT, [])
+
+
+def _run_or_forget(sess: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    sess.info.pop(_AFTER_COMMIT, None)  # the outermost transaction ended without a commit: never run
+    for callback in sess.info.pop(_COMMITTED, []):
         callback()
-
-
-def _forget_after_commit(sess: Session, transaction) -> None:
-    if transaction.parent is None:  # the outermost transaction ended without a commit
-        sess.info.pop(_AFTER_COMMIT, None)
 
 
 class Database:
