@@ -177,6 +177,6 @@ def course_asset(slug: str, path: str):
 def dashboard():
     sess = db.session()
     items = queries.dashboard_courses(sess, current_user)
-    extras = completion.dashboard_panels(sess, current_user)
+    extras = completion.dashboard_panels(sess, current_user, [item["course"] for item in items])
     teaching = ops.taught_courses(sess, current_user) if current_user.is_staff else []
     return render_template("catalog/dashboard.html", items=items, extras=extras, teaching=teaching, lang=lang())

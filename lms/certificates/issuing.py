@@ -21,7 +21,7 @@ from lms.certificates import codes, publishing
 from lms.certificates.models import Certificate, CertificateEvent
 from lms.certificates.pdf import LANGUAGES, CertificateData, CertificateRenderer, CertificateTemplateError
 from lms.certificates.serials import allocate_serials
-from lms.certificates.settings import CertificateSettings, current_settings
+from lms.certificates.settings import CertificateSettings, course_issuing, current_settings
 from lms.completion import completion_recorded
 from lms.db import utcnow
 from lms.errors import UserFacingError
@@ -29,7 +29,6 @@ from lms.storage_app import get_storage
 
 log = logging.getLogger(__name__)
 
-ISSUING = ("automatic", "approved")
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
@@ -45,11 +44,6 @@ def verify_url(code: str) -> str:
     from lms.urls import absolute_url
 
     return absolute_url("certificates.verify", code=code)
-
-
-def course_issuing(course: Course) -> str:
-    issuing = (course.certificate or {}).get("issuing", "automatic")
-    return issuing if issuing in ISSUING else "automatic"
 
 
 def course_template(course: Course) -> str:
