@@ -26,7 +26,7 @@ def shelf_triangles(depth: float = 10.0, fin: float = 1.0) -> np.ndarray:
     """(n, 3, 3) triangles, wound outwards."""
     p = _profile(fin)
     front = np.column_stack([p[:, 0], np.zeros(len(p)), p[:, 1]])  # y = 0
-    back = front + [0, depth, 0]
+    back = front + np.array([0.0, depth, 0.0])
     tris = []
     for a, b, c in _CAP:
         tris.append([front[a], front[b], front[c]])  # counter-clockwise in XZ: facing -Y

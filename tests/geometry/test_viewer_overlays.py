@@ -51,7 +51,7 @@ def test_overhang_faces_match_the_overhang_check(shelf):
 def test_the_angle_comes_from_the_report(shelf):
     mesh = geometry.load_mesh(shelf)
     steep = geometry.check_file(shelf, {**REQUIREMENTS, "overhang_angle_deg": 89.9})
-    meta, _levels_ = _levels(viewer_package(mesh, steep))
+    meta = read_package(viewer_package(mesh, steep))[0]
     assert meta["overlays"]["overhang"]["faces"] == OVERHANG_FACES  # flat undersides lean 90°
     no_report = read_package(viewer_package(mesh, None))[0]
     assert no_report["overlays"]["overhang"]["angle_deg"] == 45.0  # analyse's default

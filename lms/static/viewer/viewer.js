@@ -8,6 +8,8 @@
 //   overlays.js  problem overlays and their legend
 //   controls.js  keyboard and toolbar
 //   measure.js   the measuring tool
+//   readout.js   sizes, legend, scale bar and the fallback image
+//   settings.js  colours and labels from the markup
 //
 // Data at data-viewer-url (units mm, Z up) comes in one of two forms.
 // The compact one (format "lms-mesh-1", lms/geometry/viewer.py):
@@ -31,58 +33,20 @@
 
 import { bindOverlayToggles, bindToolbar, orbitKey, settle } from './controls.js';
 import { compactData, decodeMeshBinary, decodeViewerData, fetchMesh, fetchViewerData, loadThree } from './data.js';
-import { degToRad, formatMm, formatNumber, niceFloor } from './format.js';
+import { formatMm } from './format.js';
 import { Measure } from './measure.js';
-import { buildOverlays, fillLegendItem, OVERLAY_KINDS, overlayFigures } from './overlays.js';
+import { buildOverlays, OVERLAY_KINDS } from './overlays.js';
+import { fillInfo, showFallback, updateScaleBar } from './readout.js';
 import {
   addCamera, addGrid, buildModel, createRenderer, disposeTree, frameBox, modelBox, VIEW_BELOW,
 } from './scene.js';
+import { readColors, readLabels } from './settings.js';
 
 export { decodeMeshBinary, decodeViewerData };
-
-const DEFAULT_COLORS = {
-  background: '#eef1f5',
-  model: '#9fb9d6',
-  modelBack: '#8793a1',
-  edges: '#33414f',
-  grid: '#c9d1dc',
-  gridCenter: '#9aa7b7',
-  open_edges: '#e0201b',
-  nonmanifold_edges: '#f28c00',
-  inverted_faces: '#d21fd6',
-  overhang: '#1749c4',
-  thin_wall: '#0a8f4d',
-  measure: '#111827',
-};
-
-const FALLBACK_LABELS = {
-  loading: 'Loading 3D model…',
-  errorWebgl: 'Interactive 3D view is not available in this browser. Showing a still image instead.',
-  errorFetch: 'The 3D model could not be loaded. Showing a still image instead.',
-  errorData: 'The 3D model data is damaged. Showing a still image instead.',
-  simplified: 'Simplified preview: the original mesh has more faces.',
-  scaleBar: 'Scale bar',
-  mm: 'mm',
-  canvas: '',
-  overhang: 'Overhangs beyond {angle}°',
-  area: '{area} mm²',
-  thinWall: 'Walls thinner than {mm} mm',
-  distance: 'Distance: {distance}',
-  measureFirst: 'Click a point on the model.',
-  measureSecond: 'Click a second point.',
-};
 
 const viewers = [];
 if (typeof window !== 'undefined') {
   window.__lmsViewers = viewers;
-}
-
-function readLabels(dataset) {
-  const labels = {};
-  for (const [key, fallback] of Object.entries(FALLBACK_LABELS)) {
-    labels[key] = dataset[`label${key[0].toUpperCase()}${key.slice(1)}`] || fallback;
-  }
-  return labels;
 }
 
 class ModelViewer {
@@ -102,7 +66,7 @@ class ModelViewer {
       full: action('full'), measure: action('measure'), measureClear: action('measure-clear'),
     };
     this.labels = readLabels(root.dataset);
-    this.colors = this.readColors();
+    this.colors = readColors(root);
     this.wireframe = this.buttons.wireframe?.getAttribute('aria-pressed') === 'true';
     this.problemsVisible = this.buttons.problems ? this.buttons.problems.getAttribute('aria-pressed') !== 'false' : true;
     this.overlayVisible = Object.fromEntries(OVERLAY_KINDS.map((k) => [k, true]));
@@ -111,16 +75,12 @@ class ModelViewer {
     this.error = null;
   }
 
-  readColors() {
-    const style = getComputedStyle(this.root);
-    const pick = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
-    const vars = {
-      background: '--mv-bg', model: '--mv-model', open_edges: '--mv-open', nonmanifold_edges: '--mv-nonmanifold',
-      inverted_faces: '--mv-inverted', overhang: '--mv-overhang', thin_wall: '--mv-thin', measure: '--mv-measure',
-    };
-    const colors = { ...DEFAULT_COLORS };
-    for (const [key, name] of Object.entries(vars)) colors[key] = pick(name, DEFAULT_COLORS[key]);
-    return colors;
+  fail(message, err) {
+    showFallback(this, message, err);
+  }
+
+  fillInfo() {
+    fillInfo(this);
   }
 
   setStatus(text) {
@@ -239,49 +199,6 @@ class ModelViewer {
     this.requestRender();
   }
 
-  fail(message, err) {
-    this.error = err ? String(err.message || err) : message;
-    if (err) console.warn('[model-viewer]', err);
-    this.state = 'fallback';
-    this.root.dataset.state = 'fallback';
-    this.root.dataset.problemsVisible = 'false';
-    if (this.toolbar) this.toolbar.hidden = true;
-    if (this.scaleBar) this.scaleBar.hidden = true;
-    if (this.frameRequest) cancelAnimationFrame(this.frameRequest);
-    this.frameRequest = 0;
-    if (this.canvas) {
-      this.canvas.setAttribute('aria-hidden', 'true');
-      this.canvas.removeAttribute('tabindex');
-    }
-    if (this.fallbackImg && this.root.dataset.thumbnailUrl) {
-      this.fallbackImg.hidden = false;
-      this.fallbackImg.loading = 'eager';
-      this.fallbackImg.addEventListener('error', () => { this.fallbackImg.hidden = true; }, { once: true });
-    }
-    this.setStatus(message);
-    this.root.dispatchEvent(new CustomEvent('modelviewer:fallback', { bubbles: true, detail: { viewer: this, error: this.error } }));
-  }
-
-  fillInfo() {
-    const { extents, faceCount, simplified } = this.data;
-    const field = (name) => this.root.querySelector(`[data-field="${name}"]`);
-    const dims = field('dimensions');
-    if (dims && extents) dims.textContent = `${extents.map((v) => formatNumber(v, 1)).join(' × ')} ${this.labels.mm}`;
-    const faces = field('faces');
-    if (faces) faces.textContent = formatNumber(faceCount, 0);
-    const simp = field('simplified');
-    if (simp) {
-      simp.textContent = this.labels.simplified;
-      simp.hidden = !simplified;
-    }
-    this.figures = overlayFigures(this.data, this.labels);
-    for (const kind of OVERLAY_KINDS) {
-      const item = this.root.querySelector(`[data-problem="${kind}"]`);
-      if (item) fillLegendItem(item, this.figures[kind]);
-    }
-    if (this.info) this.info.hidden = false;
-  }
-
   resize() {
     const target = this.stage || this.canvas;
     const width = Math.max(1, Math.round(target.clientWidth));
@@ -304,7 +221,7 @@ class ModelViewer {
     if (this.state === 'fallback') return;
     const moving = this.controls.update();
     this.renderer.render(this.scene, this.camera);
-    this.updateScaleBar();
+    updateScaleBar(this);
     if (this.state !== 'ready') this.becomeReady();
     if (moving) this.requestRender();
   }
@@ -315,25 +232,6 @@ class ModelViewer {
     this.setStatus('');
     if (this.toolbar) this.toolbar.hidden = false;
     this.root.dispatchEvent(new CustomEvent('modelviewer:ready', { bubbles: true, detail: { viewer: this } }));
-  }
-
-  updateScaleBar() {
-    if (!this.scaleBar) return;
-    const distance = this.camera.position.distanceTo(this.controls.target);
-    const pxPerMm = this.height / (2 * distance * Math.tan(degToRad(this.camera.fov) / 2)); // at the orbit centre
-    if (!(pxPerMm > 0) || !Number.isFinite(pxPerMm)) {
-      this.scaleBar.hidden = true;
-      return;
-    }
-    const lengthMm = niceFloor(Math.min(110, this.width * 0.3) / pxPerMm);
-    const bar = this.scaleBar.querySelector('.mv-scalebar-bar');
-    const label = this.scaleBar.querySelector('.mv-scalebar-label');
-    if (bar) bar.style.width = `${(lengthMm * pxPerMm).toFixed(1)}px`;
-    const text = formatMm(lengthMm, this.labels.mm);
-    if (label) label.textContent = text;
-    this.scaleBar.title = `${this.labels.scaleBar}: ${text}`;
-    this.scaleBarMm = lengthMm;
-    this.scaleBar.hidden = false;
   }
 
   // ------------------------------------------------------------------- UI
