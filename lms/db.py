@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app, g
-from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy import JSON, MetaData, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -86,6 +86,41 @@ def add_once(sess: Session, row, find):
     return row
 
 
+_AFTER_COMMIT, _COMMITTED = "lms_after_commit", "lms_committed"
+
+
+def after_commit(sess: Session, callback) -> None:
+    """Run ``callback()`` once this session's transaction has committed; forget it when it rolls back.
+
+    For work that needs the rows to be visible to other connections (a task that loads them by id).
+    It runs when the transaction has ended and given its connection back, so that an inline task's
+    own session does not make a request hold two connections. The hook sits on this one session,
+    so a host application's commits never run it."""
+    sess.info.setdefault(_AFTER_COMMIT, []).append(callback)
+    if not event.contains(sess, "after_commit", _mark_committed):
+        event.listen(sess, "after_commit", _mark_committed)
+        event.listen(sess, "after_transaction_end", _run_or_forget)
+
+
+def pending_after_commit(sess: Session) -> list:
+    """The callbacks waiting for this session's commit, in order."""
+    return sess.info.get(_AFTER_COMMIT, [])
+
+
+def _mark_committed(sess: Session) -> None:
+    if sess.get_nested_transaction() is not None:
+        return  # SQLAlchemy also calls after_commit when a savepoint is released: wait for the real commit
+    sess.info[_COMMITTED] = sess.info.pop(_AFTER_COMMIT, [])
+
+
+def _run_or_forget(sess: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    sess.info.pop(_AFTER_COMMIT, None)  # the outermost transaction ended without a commit: never run
+    for callback in sess.info.pop(_COMMITTED, []):
+        callback()
+
+
 class Database:
     """Holds the engine and session factory of one app (``app.extensions['lms_db']``)."""
 
@@ -131,3 +166,8 @@ def init_app(app) -> None:
         if sess is not None:
             sess.rollback()
             sess.close()
+
+
+def count_rows(sess: Session, query) -> int:
+    """How many rows ``query`` (a select) returns, counted by the database (for "page 2 of 7")."""
+    return sess.scalar(select(func.count()).select_from(query.subquery())) or 0

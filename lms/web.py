@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,19 +22,15 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from lms import db
+from lms.accounts.operations import set_locale
 from lms.i18n import LANGUAGE_NAMES
 from lms.static_files import add_static_route
+from lms.web_helpers import MAX_ID, lang, wants_json
 
 core = Blueprint("core", __name__, template_folder="templates")
 add_static_route(core)  # core.static: content-hashed URLs, precompressed files (lms/static_files.py)
 # Only these parts of node_modules are served.
 VENDOR_ALLOWED = ("three/build/", "three/examples/jsm/")
-#: The largest id a database integer column holds; a larger number in a URL names nothing.
-MAX_ID = 2**63 - 1
-#: No listing has this many pages; a larger page number would overflow the query's OFFSET.
-MAX_PAGE = 10**6
-
-
 class BoundedInt(IntegerConverter):
     """``<int:...>`` that matches only numbers a database can hold, so a huge id is a 404, not an OverflowError."""
 
@@ -65,22 +60,6 @@ def _replace_nul_bytes() -> None:
             upload.filename = upload.filename.replace("\x00", "\ufffd")
 
 
-def page_arg() -> int:
-    """The ``?page=`` number: 1 when absent or not a number, 404 when no listing could have it."""
-    page = request.args.get("page", 1, type=int)
-    if page > MAX_PAGE:
-        abort(404)
-    return max(page, 1)
-
-
-def id_arg(name: str, source=None) -> int | None:
-    """An id from the query string (or ``source``, e.g. ``request.form``): None when absent, 404 when out of range."""
-    value = (request.args if source is None else source).get(name, type=int)
-    if value is not None and not 0 <= value <= MAX_ID:
-        abort(404)
-    return value
-
-
 @core.route("/")
 def index():
     if current_user.is_authenticated:
@@ -95,7 +74,7 @@ def set_language():
     if form.validate_on_submit() and chosen in current_app.config["LMS_LANGUAGES"]:
         session["lms_lang"] = chosen
         if current_user.is_authenticated:
-            current_user.locale = chosen
+            set_locale(current_user, chosen)
     target = request.form.get("next", "")
     from lms.accounts.blueprint import _safe_next
 
@@ -160,13 +139,8 @@ def extra_blueprints() -> list:
     return [mod.bp for mod in modules if mod is not None]
 
 
-def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
-
-
 def _http_error(exc: HTTPException):
-    if _wants_json():
+    if wants_json():
         return {"error": exc.name, "message": exc.description}, exc.code
     if exc.code is None or exc.code < 400:
         return exc
@@ -206,7 +180,7 @@ def register_template_helpers(app) -> None:
     def _helpers():
         return {
             "LANGUAGE_NAMES": LANGUAGE_NAMES,
-            "current_lang": str(get_locale() or "en"),
+            "current_lang": lang(),
             # The site's own name and institution: translated when they are the defaults (or a catalogue has them).
             "site_name": _(current_app.config["LMS_SITE_NAME"]),
             "institution": _(current_app.config["LMS_INSTITUTION"]),

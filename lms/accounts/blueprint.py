@@ -103,8 +103,7 @@ def reset_password(token: str):
 def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        current_user.name = form.name.data.strip()
-        current_user.locale = form.locale.data or None
+        ops.update_profile(current_user, form.name.data, form.locale.data)
         flash(_("Saved."), "success")
         return redirect(url_for("accounts.profile"), 303)
     status = 400 if request.method == "POST" else 200

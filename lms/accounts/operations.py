@@ -190,5 +190,14 @@ def set_role(user: User, role: str) -> None:
     user.role = role
 
 
+def set_locale(user: User, locale: str | None) -> None:
+    """The interface language the user chose (None: follow the browser)."""
+    user.locale = locale
+
+
+def update_profile(user: User, name: str, locale: str | None) -> None:
+    user.name, user.locale = name.strip(), locale or None
+
+
 def count_users() -> int:
     return db.session().scalar(select(func.count(User.id))) or 0

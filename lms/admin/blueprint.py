@@ -4,16 +4,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
 from lms import db
 from lms.accounts import operations as accounts
 from lms.accounts.access import admin_required
 from lms.accounts.models import User
+from lms.admin import queries
 from lms.admin.forms import ROLE_LABELS, AssignInstructorForm, RoleForm, UserSearchForm
-from lms.catalog.blueprint import lang
-from lms.catalog.models import Course, CourseInstructor
-from lms.web import page_arg
+from lms.catalog import operations as catalog
+from lms.catalog.models import Course
+from lms.catalog.queries import course_by_slug
+from lms.web_helpers import lang, page_arg
 
 bp = Blueprint("admin", __name__)
 
@@ -25,19 +26,23 @@ def load_user(user_id: int) -> User:
     return user
 
 
+def load_course(slug: str) -> Course:
+    """Any course, archived ones too: administrators manage them all."""
+    course = course_by_slug(db.session(), slug)
+    if course is None:
+        abort(404)
+    return course
+
+
 @bp.route("/admin/users/")
 @admin_required
 def users():
     sess = db.session()
     form = UserSearchForm(request.args)
-    query = select(User)
-    if form.validate() and form.q.data:
-        pattern = f"%{form.q.data.strip().lower()}%"
-        query = query.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+    search = form.q.data if form.validate() else None
     page = page_arg()
     size = current_app.config["LMS_PAGE_SIZE"]
-    total = sess.scalar(select(func.count()).select_from(query.subquery()))
-    people = sess.scalars(query.order_by(User.name).offset((page - 1) * size).limit(size)).all()
+    people, total = queries.users_page(sess, search, page, size)
     return render_template("admin/users.html", users=people, form=form, page=page, pages=max(1, -(-total // size)),
                            total=total, role_labels=ROLE_LABELS)
 
@@ -61,33 +66,21 @@ def set_role(user_id: int):
 @bp.route("/admin/courses/")
 @admin_required
 def courses():
-    sess = db.session()
-    items = []
-    for course in sess.scalars(select(Course).order_by(Course.archived, Course.slug)):
-        assigned = sess.scalars(
-            select(User).join(CourseInstructor, CourseInstructor.user_id == User.id).where(CourseInstructor.course_id == course.id)
-        ).all()
-        items.append((course, assigned))
+    items = queries.courses_with_instructors(db.session())
     return render_template("admin/courses.html", items=items, form=AssignInstructorForm(), lang=lang())
 
 
 @bp.route("/admin/courses/<slug>/instructors", methods=["POST"])
 @admin_required
 def assign_instructor(slug: str):
-    sess = db.session()
-    course = sess.scalar(select(Course).where(Course.slug == slug))
-    if course is None:
-        abort(404)
+    course = load_course(slug)
     form = AssignInstructorForm()
     if form.validate_on_submit():
         user = accounts.find_user(form.email.data)
         if user is None:
             flash(_("No account has this e-mail."), "error")
         else:
-            if user.role == "learner":
-                user.role = "instructor"
-            if sess.get(CourseInstructor, (course.id, user.id)) is None:
-                sess.add(CourseInstructor(course_id=course.id, user_id=user.id))
+            catalog.assign_instructor(db.session(), course, user)
             flash(_("%(name)s now teaches this course.", name=user.name), "success")
     else:
         flash(_("Enter a valid e-mail address."), "error")
@@ -97,11 +90,7 @@ def assign_instructor(slug: str):
 @bp.route("/admin/courses/<slug>/instructors/<int:user_id>/remove", methods=["POST"])
 @admin_required
 def remove_instructor(slug: str, user_id: int):
-    sess = db.session()
-    course = sess.scalar(select(Course).where(Course.slug == slug))
-    link = sess.get(CourseInstructor, (course.id, user_id)) if course else None
-    if link is None:
+    if not catalog.remove_instructor(db.session(), load_course(slug), user_id):
         abort(404)
-    sess.delete(link)
     flash(_("Removed."), "success")
     return redirect(url_for("admin.courses"), 303)

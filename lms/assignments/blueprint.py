@@ -1,35 +1,32 @@
 """Model assignments: upload, submission pages, files, grading queue, grading, manual completions."""
 from __future__ import annotations
 
-import gzip
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, func, or_, select
 
-from lms import completion, db, geometry
+from lms import completion, db
 from lms.accounts.models import User
 from lms.accounts.operations import find_user
-from lms.assignments import operations as ops
 from lms.assignments import export, mailing, queries
-from lms.assignments.describe import describe_finding, describe_requirements, translate_result
+from lms.assignments import operations as ops
+from lms.assignments.describe import describe_requirements, translate_result
 from lms.assignments.forms import ExtensionForm, ManualCompletionForm, UploadForm, grade_form
-from lms.assignments.models import Completion, Grade, Notification, Submission
+from lms.assignments.models import Submission
+from lms.assignments.presenting import lesson_links, rubric_of, submission_json
 from lms.catalog import operations as catalog
 from lms.catalog import reading
-from lms.catalog.blueprint import lang, load_course
-from lms.catalog.languages import rubric_in
+from lms.catalog.blueprint import load_course
 from lms.catalog.deadlines import course_zone, to_utc
 from lms.catalog.markdown import render_markdown
-from lms.catalog.models import Assignment, Course, localized
-from lms.db import utcnow
+from lms.catalog.models import Assignment, Course
+from lms.catalog.queries import live_assignments
 from lms.geometry.viewer import read_package
-from lms.storage_app import get_storage, offload_to_proxy
+from lms.storage_app import get_storage
 from lms.teach.blueprint import load_taught_course
-from lms.web import page_arg
+from lms.web_helpers import error_text, gzipped_response, lang, page_arg, send_stored, wants_json
 
 bp = Blueprint("assignments", __name__)
 bp.record_once(lambda state: mailing.init_app(state.app))
@@ -45,12 +42,12 @@ def assignment_status_global(assignment: Assignment) -> dict:
 @bp.app_template_global("assignments_to_do")
 def assignments_to_do(course: Course) -> list[tuple[Assignment, dict]]:
     """For the dashboard: the course's live assignments the current learner has not had accepted yet."""
-    items = [(a, assignment_status_global(a)) for a in queries.live_assignments(db.session(), course.id)]
+    items = [(a, assignment_status_global(a)) for a in live_assignments(db.session(), course.id)]
     return [(a, st) for a, st in items if st["state"] != "accepted"]
 
 
 def load_assignment(course: Course, slug: str) -> Assignment:
-    assignment = db.session().scalar(select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == slug))
+    assignment = queries.assignment_of(db.session(), course, slug)
     if assignment is None:
         abort(404)
     return assignment
@@ -75,17 +72,9 @@ def upload_limit() -> None:
     if request.method != "POST" or request.endpoint != "assignments.assignment_page":
         return
     args = request.view_args or {}
-    sess = db.session()
-    course = sess.scalar(select(Course).where(Course.slug == args.get("slug")))
-    assignment = course and sess.scalar(
-        select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == args.get("assignment_slug")))
+    _course, assignment = queries.find_assignment(db.session(), args.get("slug"), args.get("assignment_slug"))
     if assignment is not None:
         request.max_content_length = ops.assignment_max_bytes(assignment) + 64 * 1024  # room for the form fields
-
-
-def _wants_json() -> bool:
-    return request.args.get("format") == "json" or (
-        request.accept_mimetypes.best == "application/json")
 
 
 # --- learner -----------------------------------------------------------------------------------
@@ -113,17 +102,16 @@ def assignment_page(slug: str, assignment_slug: str):
                 submission = ops.submit_model(sess, get_storage(), current_user, assignment, upload.stream, upload.filename,
                                               note=form.note.data or "")
             except ops.SubmissionError as exc:
-                form.model.errors.append(_(exc.message, **exc.params))
+                form.model.errors.append(error_text(exc))
                 status = exc.status
             else:
-                sess.commit()  # the row must exist before the task looks for it
                 from lms.assignments.tasks import enqueue_check
 
-                enqueue_check(submission)
+                db.after_commit(sess, lambda: enqueue_check(submission))  # the task loads the committed row
                 return redirect(url_for("assignments.submission_page", submission_id=submission.id), 303)
         else:
             status = 400
-        if _wants_json():
+        if wants_json():
             return {"errors": form.model.errors or form.errors}, status
     attempts = queries.attempts_of(sess, assignment.id, current_user.id)
     return render_template(
@@ -135,70 +123,16 @@ def assignment_page(slug: str, assignment_slug: str):
     ), status
 
 
-def submission_json(sub: Submission, assignment: Assignment | None = None) -> dict:
-    report = sub.report
-    if report is not None:
-        report = dict(report)
-        for key in ("checks", "requirements"):
-            report[key] = [dict(item, message=translate_result(item)) for item in report.get(key, [])]
-        report["findings"] = [describe_finding(f) for f in report.get("findings") or geometry.assemble_findings(report)]
-    data = {"id": sub.id, "state": sub.state, "attempt": sub.attempt, "late": sub.late,
-            "error": translate_result(sub.error_item) if sub.error else None,
-            "report": report, "decision": sub.decision, "score": sub.score, "note": sub.note or ""}
-    latest = queries.grades_of(db.session(), sub)[:1]
-    if latest:
-        assignment = assignment or db.session().get(Assignment, sub.assignment_id)
-        data["grade"] = queries.grade_breakdown(latest[0], _rubric_of(assignment))
-    return {**data, **lab_json(sub)}
-
-
-def lesson_links(course: Course) -> dict[str, dict]:
-    """For the report: {topic: {url, title}} of the lessons that teach each check."""
-    return {topic: {"url": url_for("catalog.lesson_page", slug=course.slug, lesson_slug=lesson.slug),
-                    "title": localized(lesson.title, lang(), course.language)}
-            for topic, lesson in queries.check_lessons(db.session(), course).items()}
-
-
-def _rubric_of(assignment: Assignment) -> list[dict]:
-    """The assignment's rubric, or the one-line rubric that grading uses when it has none."""
-    if not assignment.rubric:
-        return [{"criterion": _("Overall"), "points": 100}]
-    return rubric_in(assignment.rubric, lang(), db.session().get(Course, assignment.course_id).language)
-
-
-def lab_json(sub: Submission) -> dict:
-    """``slicer`` (once sliced or refused) and ``print`` (once a job exists), from the lab when it is installed."""
-    from lms.features import import_feature
-
-    lab_queries = import_feature("lms.lab.queries")
-    slicer = (sub.report or {}).get("slicer")
-    out = {"slicer": slicer_json(slicer)} if slicer else {}
-    printing = lab_queries.print_json(db.session(), sub.id) if lab_queries else None
-    return {**out, **({"print": printing} if printing else {})}
-
-
-def slicer_json(slicer: dict) -> dict:
-    keys = ("state", "profile", "slicer_version", "time_s", "filament_g", "filament_mm", "cost", "gcode_sha256")
-    out = {k: slicer.get(k) for k in keys}
-    if slicer.get("message_template"):
-        out["message"] = translate_result(slicer)
-    return out
-
-
 @bp.route("/submissions/<int:submission_id>/")
 @login_required
 def submission_page(submission_id: int):
     sub, assignment, course = load_submission(submission_id)
-    if _wants_json():
+    if wants_json():
         return submission_json(sub, assignment)
     sess = db.session()
     grades = queries.grades_of(sess, sub)
     others = queries.attempts_of(sess, assignment.id, sub.user_id)
-    # Reading the page marks its notifications as read.
-    for note in sess.scalars(select(Notification).where(Notification.user_id == current_user.id,
-                                                        Notification.target == f"submission:{sub.id}",
-                                                        Notification.read_at.is_(None))):
-        note.read_at = utcnow()
+    ops.mark_notifications_read(sess, current_user, f"submission:{sub.id}")  # reading the page reads them
     data = submission_json(sub, assignment)
     resubmit = (sub.user_id == current_user.id and sub.decision == "returned"
                 and ops.can_submit(sess, current_user, assignment) is None)
@@ -210,28 +144,11 @@ def submission_page(submission_id: int):
                            max_mb=ops.assignment_max_bytes(assignment) / 1024 / 1024)
 
 
-def _send_stored(sha: str | None, mimetype: str, download_name: str | None = None, gzipped: bool = False):
-    if not sha:
-        abort(404)
-    path = get_storage().path(sha)
-    if not path.is_file():
-        abort(404)
-    if gzipped:
-        response = Response(path.read_bytes(), mimetype=mimetype)
-        response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = send_file(path, mimetype=mimetype, as_attachment=download_name is not None,
-                             download_name=download_name, max_age=3600, conditional=True, etag=sha)
-        response = offload_to_proxy(response, sha)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
 @bp.route("/submissions/<int:submission_id>/file")
 @login_required
 def submission_file(submission_id: int):
     sub, _a, _c = load_submission(submission_id)
-    return _send_stored(sub.file_sha256, "application/octet-stream", sub.original_name)
+    return send_stored(sub.file_sha256, "application/octet-stream", sub.original_name)
 
 
 @bp.route("/submissions/<int:submission_id>/repaired.stl")
@@ -239,7 +156,7 @@ def submission_file(submission_id: int):
 def repaired_file(submission_id: int):
     sub, _a, _c = load_submission(submission_id)
     stem = sub.original_name.rsplit(".", 1)[0]
-    return _send_stored(sub.repaired_sha256, "model/stl", f"{stem}-repaired.stl")
+    return send_stored(sub.repaired_sha256, "model/stl", f"{stem}-repaired.stl")
 
 
 @bp.route("/submissions/<int:submission_id>/thumbnail.png")
@@ -247,7 +164,7 @@ def repaired_file(submission_id: int):
 def thumbnail(submission_id: int):
     sub, _a, _c = load_submission(submission_id)
     sha = sub.thumbnail_small_sha256 if request.args.get("size") == "small" else sub.thumbnail_sha256
-    return _send_stored(sha, "image/png")
+    return send_stored(sha, "image/png")
 
 
 @bp.route("/submissions/<int:submission_id>/viewer.json")
@@ -264,14 +181,10 @@ def viewer_data(submission_id: int):
         for number, level in enumerate(meta["levels"]):
             level["url"] = url_for("assignments.viewer_mesh", submission_id=sub.id, level=number)
         response = jsonify(meta)
-    elif "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = Response(blob, mimetype="application/json")
-        response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = Response(gzip.decompress(blob), mimetype="application/json")
-    response.vary.add("Accept-Encoding")  # both answers, so that a cache keeps them apart
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+        response.vary.add("Accept-Encoding")  # as the gzip answer of older submissions does
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        return response
+    return gzipped_response(blob, "application/json", max_age=3600)
 
 
 @bp.route("/submissions/<int:submission_id>/mesh-<int:level>.bin")
@@ -285,20 +198,10 @@ def viewer_mesh(submission_id: int, level: int):
     meta, levels = package
     entry = meta["levels"][level]
     body = levels[entry["offset"]:entry["offset"] + entry["length"]]
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = Response(body, mimetype="application/octet-stream")
-        response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = Response(gzip.decompress(body), mimetype="application/octet-stream")
-    response.vary.add("Accept-Encoding")
-    response.headers["Cache-Control"] = "private, max-age=86400"  # a submission's mesh never changes
-    return response
+    return gzipped_response(body, "application/octet-stream", max_age=86400)  # a submission's mesh never changes
 
 
 # --- instructors -------------------------------------------------------------------------------
-
-
-FILTERS = ("needs-grading", "returned", "accepted", "failing", "late", "all")
 
 
 @bp.route("/teach/<slug>/grading/")
@@ -306,31 +209,15 @@ FILTERS = ("needs-grading", "returned", "accepted", "failing", "late", "all")
 def queue(slug: str):
     sess = db.session()
     course = load_taught_course(slug)
-    assignments = sess.scalars(select(Assignment).where(Assignment.course_id == course.id).order_by(Assignment.position)).all()
     chosen = request.args.get("assignment", "")
     which = request.args.get("filter", "needs-grading")
-    which = which if which in FILTERS else "needs-grading"
-    query = (select(Submission, User, Assignment).join(User, User.id == Submission.user_id)
-             .join(Assignment, Assignment.id == Submission.assignment_id).where(Assignment.course_id == course.id))
-    if chosen:
-        query = query.where(Assignment.slug == chosen)
-    if which == "needs-grading":
-        # The latest attempt of each learner that has no decision yet.
-        query = query.where(Submission.id.in_(queries.latest_attempt_ids(course.id)),
-                            Submission.decision.is_(None), Submission.state.in_(("checked", "failed")))
-    elif which == "failing":
-        query = query.where(or_(Submission.checks_passed.is_(False), Submission.state == "failed"))
-    elif which in ("returned", "accepted"):
-        query = query.where(Submission.decision == which)
-    elif which == "late":
-        query = query.where(Submission.late.is_(True))
+    which = which if which in queries.QUEUE_FILTERS else "needs-grading"
     page = page_arg()
     size = current_app.config["LMS_PAGE_SIZE"]
-    total = sess.scalar(select(func.count()).select_from(query.subquery()))
-    rows = sess.execute(query.order_by(Submission.created_at.asc()).offset((page - 1) * size).limit(size)).all()
-    return render_template("assignments/queue.html", course=course, assignments=assignments, rows=rows, which=which,
-                           chosen=chosen, page=page, pages=max(1, -(-total // size)), total=total, lang=lang(),
-                           filters=FILTERS)
+    rows, total = queries.queue_page(sess, course.id, chosen, which, page, size)
+    return render_template("assignments/queue.html", course=course, assignments=queries.course_assignments(sess, course.id),
+                           rows=rows, which=which, chosen=chosen, page=page, pages=max(1, -(-total // size)),
+                           total=total, lang=lang(), filters=queries.QUEUE_FILTERS)
 
 
 @bp.route("/teach/submissions/<int:submission_id>/grade", methods=["GET", "POST"])
@@ -338,7 +225,7 @@ def queue(slug: str):
 def grade(submission_id: int):
     sess = db.session()
     sub, assignment, course = load_submission(submission_id, for_grading=True)
-    rubric = _rubric_of(assignment)
+    rubric = rubric_of(assignment)
     form = grade_form(len(rubric))  # one score and one comment per criterion, whatever was posted
     status = 200
     if form.validate_on_submit():
@@ -347,7 +234,7 @@ def grade(submission_id: int):
                                  [float(x) for x in form.scores.data], form.feedback.data or "", form.decision.data,
                                  comments=list(form.comments.data))
         except ops.SubmissionError as exc:
-            form.feedback.errors.append(_(exc.message, **exc.params))
+            form.feedback.errors.append(error_text(exc))
             status = 400
         else:
             if form.decision.data == "accepted":
@@ -422,9 +309,8 @@ def completions(slug: str):
             return redirect(url_for("assignments.completions", slug=slug), 303)
     elif request.method == "POST":
         status = 400
-    rows = sess.execute(select(Completion, User).join(User, User.id == Completion.user_id)
-                        .where(Completion.course_id == course.id).order_by(Completion.completed_on.desc())).all()
-    return render_template("assignments/completions.html", course=course, form=form, rows=rows, lang=lang()), status
+    return render_template("assignments/completions.html", course=course, form=form,
+                           rows=queries.completions_of(sess, course.id), lang=lang()), status
 
 
 @bp.route("/teach/<slug>/assignments/<assignment_slug>/extensions", methods=["GET", "POST"])

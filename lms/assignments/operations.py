@@ -17,6 +17,7 @@ from lms.catalog.deadlines import deadline_state
 from lms.catalog.models import Assignment, Course
 from lms.completion import completion_status, evaluate_completion, record_completion  # noqa: F401 - moved there
 from lms.db import utcnow
+from lms.errors import UserFacingError
 from lms.geometry.i18n import N_
 from lms.storage import LocalStorage, Staged, TooLarge
 
@@ -24,12 +25,8 @@ HEAD_BYTES = 4096
 MAX_NOTE_CHARS = 5000
 
 
-class SubmissionError(ValueError):
+class SubmissionError(UserFacingError):
     """A problem the learner can fix; ``message``/``params`` are a translatable template."""
-
-    def __init__(self, message: str, status: int = 400, **params):
-        super().__init__(message % params if params else message)
-        self.message, self.params, self.status = message, params, status
 
 
 def assignment_max_bytes(assignment: Assignment) -> int:
@@ -216,6 +213,14 @@ def grade_submission(sess: Session, grader: User, submission: Submission, assign
            f"submission:{submission.id}")
     sess.flush()
     return grade
+
+
+def mark_notifications_read(sess: Session, user: User, target: str) -> None:
+    """The user has seen the page the notifications point to (e.g. ``submission:12``)."""
+    unread = select(Notification).where(Notification.user_id == user.id, Notification.target == target,
+                                        Notification.read_at.is_(None))
+    for note in sess.scalars(unread):
+        note.read_at = utcnow()
 
 
 def notify(sess: Session, user_id: int, kind: str, params: dict, target: str) -> None:

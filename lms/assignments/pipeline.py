@@ -23,7 +23,8 @@ def check_model(path: Path, filename: str, requirements: dict, limits: geometry.
     requirements = geometry.validate_requirements(requirements or {})
     mesh = geometry.load_mesh(path, filename=filename, limits=limits)
     report = geometry.analyse(mesh, printer=requirements.get("printer"),
-                              overhang_angle_deg=requirements.get("overhang_angle_deg", 45.0))
+                              overhang_angle_deg=requirements.get("overhang_angle_deg", 45.0),
+                              thin_wall_mm=requirements.get("min_wall_mm"))
     report["file"] = filename
     report["requirements"] = geometry.evaluate(report, requirements)
     report["ok"] = bool(report["ok"]) and all(r["passed"] for r in report["requirements"])

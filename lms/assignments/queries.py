@@ -1,12 +1,13 @@
 """Reads for the assignment pages: one function per question a page asks."""
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
-from lms.assignments.models import Extension, Grade, Submission
+from lms.assignments.models import Completion, Extension, Grade, Submission
 from lms.catalog.models import Assignment, Course, Lesson
+from lms.db import count_rows
 from lms.geometry.i18n import N_
 
 
@@ -67,6 +68,47 @@ def find_assignment(sess: Session, course_slug: str,
                                                         Assignment.slug == assignment_slug))
 
 
+def assignment_of(sess: Session, course: Course, slug: str) -> Assignment | None:
+    return sess.scalar(select(Assignment).where(Assignment.course_id == course.id, Assignment.slug == slug))
+
+
+def course_assignments(sess: Session, course_id: int) -> list[Assignment]:
+    """Every assignment of the course, closed ones too, in course order (the queue's filter)."""
+    return list(sess.scalars(select(Assignment).where(Assignment.course_id == course_id).order_by(Assignment.position)))
+
+
+#: The grading queue's filters, the default first.
+QUEUE_FILTERS = ("needs-grading", "returned", "accepted", "failing", "late", "all")
+
+
+def queue_page(sess: Session, course_id: int, assignment_slug: str, which: str, page: int,
+               size: int) -> tuple[list[tuple], int]:
+    """One page of (submission, learner, assignment) in the grading queue, oldest first, and the total."""
+    query = (select(Submission, User, Assignment).join(User, User.id == Submission.user_id)
+             .join(Assignment, Assignment.id == Submission.assignment_id).where(Assignment.course_id == course_id))
+    if assignment_slug:
+        query = query.where(Assignment.slug == assignment_slug)
+    if which == "needs-grading":
+        # The latest attempt of each learner that has no decision yet.
+        query = query.where(Submission.id.in_(latest_attempt_ids(course_id)),
+                            Submission.decision.is_(None), Submission.state.in_(("checked", "failed")))
+    elif which == "failing":
+        query = query.where(or_(Submission.checks_passed.is_(False), Submission.state == "failed"))
+    elif which in ("returned", "accepted"):
+        query = query.where(Submission.decision == which)
+    elif which == "late":
+        query = query.where(Submission.late.is_(True))
+    total = count_rows(sess, query)
+    rows = sess.execute(query.order_by(Submission.created_at.asc()).offset((page - 1) * size).limit(size)).all()
+    return list(rows), total
+
+
+def completions_of(sess: Session, course_id: int) -> list[tuple[Completion, User]]:
+    """(completion, learner) of one course, the latest first."""
+    return list(sess.execute(select(Completion, User).join(User, User.id == Completion.user_id)
+                             .where(Completion.course_id == course_id).order_by(Completion.completed_on.desc())))
+
+
 def extensions_of(sess: Session, assignment: Assignment) -> list[tuple]:
     """(extension, learner) for one assignment, latest deadline first."""
     return list(sess.execute(select(Extension, User).join(User, User.id == Extension.user_id)
@@ -111,11 +153,6 @@ def course_statuses(sess: Session, course_id: int) -> dict[tuple[int, int], dict
     for sub in rows:
         grouped.setdefault((sub.user_id, sub.assignment_id), []).append(sub)
     return {key: status_of_attempts(attempts) for key, attempts in grouped.items()}
-
-
-def live_assignments(sess: Session, course_id: int) -> list[Assignment]:
-    return list(sess.scalars(select(Assignment).where(Assignment.course_id == course_id, Assignment.archived.is_(False))
-                             .order_by(Assignment.position)))
 
 
 def accepted_models(sess: Session, course_id: int) -> list[tuple[str, str, int, str, str]]:

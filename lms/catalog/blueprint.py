@@ -5,35 +5,30 @@ import stat
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.security import safe_join
 
 from lms import completion, db
 from lms.catalog import operations as ops
-from lms.catalog import reading
+from lms.catalog import queries, reading
 from lms.catalog.forms import EnrolForm
 from lms.catalog.markdown import render_markdown
-from lms.catalog.models import Assignment, Course, Enrolment, Lesson, Module
+from lms.catalog.models import Course, Enrolment, Lesson
+from lms.web_helpers import lang
 
 bp = Blueprint("catalog", __name__)
 
 
-def lang() -> str:
-    return str(get_locale() or "en")
-
-
 def load_course(slug: str) -> Course:
-    course = db.session().scalar(select(Course).where(Course.slug == slug))
+    course = queries.course_by_slug(db.session(), slug)
     if course is None or (course.archived and not (current_user.is_authenticated and current_user.is_staff)):
         abort(404)
     return course
 
 
 def load_lesson(course: Course, slug: str) -> Lesson:
-    lesson = db.session().scalar(select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug))
+    lesson = queries.lesson_by_slug(db.session(), course, slug)
     if lesson is None or lesson.archived:
         abort(404)
     return lesson
@@ -56,10 +51,8 @@ def asset_base_for(course: Course) -> str:
 @bp.route("/courses/")
 def catalogue():
     sess = db.session()
-    courses = list(sess.scalars(select(Course).where(Course.archived.is_(False)).order_by(Course.slug)))
-    enrolled = set()
-    if current_user.is_authenticated:
-        enrolled = set(sess.scalars(select(Enrolment.course_id).where(Enrolment.user_id == current_user.id)))
+    courses = queries.live_courses(sess)
+    enrolled = queries.enrolled_course_ids(sess, current_user) if current_user.is_authenticated else set()
     return render_template("catalog/catalogue.html", courses=courses, enrolled=enrolled, lang=lang())
 
 
@@ -68,9 +61,9 @@ def course_page(slug: str):
     sess = db.session()
     course = load_course(slug)
     enrolment = can_read(course) if current_user.is_authenticated else None
-    modules = list(sess.scalars(select(Module).where(Module.course_id == course.id, Module.archived.is_(False)).order_by(Module.position)))
+    modules = queries.live_modules(sess, course)
     lessons = ops.live_lessons(sess, course)
-    assignments = list(sess.scalars(select(Assignment).where(Assignment.course_id == course.id, Assignment.archived.is_(False)).order_by(Assignment.position)))
+    assignments = queries.live_assignments(sess, course.id)
     done = ops.completed_lesson_ids(sess, current_user, course) if enrolment else set()
     progress = ops.Progress(sum(1 for x in lessons if x.id in done), len(lessons))
     order = reading.reading_order(course, lang())
@@ -97,7 +90,7 @@ def enrol(slug: str):
             return redirect(url_for("catalog.course_page", slug=slug), 303)
     sess = db.session()
     lessons = ops.live_lessons(sess, course)
-    modules = list(sess.scalars(select(Module).where(Module.course_id == course.id, Module.archived.is_(False)).order_by(Module.position)))
+    modules = queries.live_modules(sess, course)
     return render_template(
         "catalog/course.html", course=course, modules=modules, lessons=lessons, assignments=[], enrolment=None,
         done=set(), progress=ops.Progress(0, len(lessons)), form=form, lang=lang(),
@@ -183,19 +176,7 @@ def course_asset(slug: str, path: str):
 @login_required
 def dashboard():
     sess = db.session()
-    rows = sess.execute(
-        select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
-        .where(Enrolment.user_id == current_user.id).order_by(Enrolment.last_seen_at.desc().nulls_last(), Course.slug)
-    ).all()
-    items = []
-    for enrolment, course in rows:
-        lessons = ops.live_lessons(sess, course)
-        done = ops.completed_lesson_ids(sess, current_user, course)
-        resume = next((x for x in lessons if x.id == enrolment.last_lesson_id), None)
-        if resume is None or resume.id in done:
-            resume = next((x for x in lessons if x.id not in done), resume)
-        items.append({"course": course, "enrolment": enrolment, "resume": resume,
-                      "progress": ops.Progress(sum(1 for x in lessons if x.id in done), len(lessons))})
-    extras = completion.dashboard_panels(sess, current_user)
+    items = queries.dashboard_courses(sess, current_user)
+    extras = completion.dashboard_panels(sess, current_user, [item["course"] for item in items])
     teaching = ops.taught_courses(sess, current_user) if current_user.is_staff else []
     return render_template("catalog/dashboard.html", items=items, extras=extras, teaching=teaching, lang=lang())

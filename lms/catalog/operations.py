@@ -250,6 +250,23 @@ def instructs(sess: Session, user: User, course: Course) -> bool:
     return sess.get(CourseInstructor, (course.id, user.id)) is not None
 
 
+def assign_instructor(sess: Session, course: Course, user: User) -> None:
+    """Let ``user`` teach ``course``; a learner becomes an instructor. Assigning twice changes nothing."""
+    if user.role == "learner":
+        user.role = "instructor"
+    if sess.get(CourseInstructor, (course.id, user.id)) is None:
+        sess.add(CourseInstructor(course_id=course.id, user_id=user.id))
+
+
+def remove_instructor(sess: Session, course: Course, user_id: int) -> bool:
+    """Take an assignment back (the role stays); False when there was none."""
+    link = sess.get(CourseInstructor, (course.id, user_id))
+    if link is None:
+        return False
+    sess.delete(link)
+    return True
+
+
 def taught_courses(sess: Session, user: User) -> list[Course]:
     courses = sess.scalars(select(Course).where(Course.archived.is_(False)).order_by(Course.slug))
     return [c for c in courses if instructs(sess, user, c)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -14,7 +14,6 @@ from lms.accounts.access import admin_required
 from lms.accounts.models import User
 from lms.assignments.models import Completion
 from lms.catalog import operations as catalog
-from lms.catalog.blueprint import lang
 from lms.catalog.models import Course
 from lms.certificates import codes, publishing, queries, tasks
 from lms.certificates import operations as ops
@@ -29,9 +28,8 @@ from lms.certificates.forms import (
 )
 from lms.certificates.models import Certificate, PrintJob
 from lms.extensions import csrf
-from lms.storage_app import get_storage, offload_to_proxy
 from lms.teach.blueprint import load_taught_course
-from lms.web import id_arg, page_arg
+from lms.web_helpers import error_text, id_arg, lang, page_arg, send_stored, wants_json
 
 bp = Blueprint("certificates", __name__)
 
@@ -61,27 +59,6 @@ def load_print_job(job_id: int) -> PrintJob:
     return job
 
 
-def _wants_json() -> bool:
-    if request.args.get("format") == "json":
-        return True
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
-
-
-def _error_message(exc: ops.CertificateError) -> str:
-    return _(exc.message, **exc.params)
-
-
-def _send_stored(sha: str, mimetype: str, download_name: str):
-    path = get_storage().path(sha)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=download_name,
-                         conditional=True, etag=sha, max_age=0)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return offload_to_proxy(response, sha)
-
-
 # --- learners ----------------------------------------------------------------------------------
 
 
@@ -99,7 +76,7 @@ def mine():
 @login_required
 def download(cert_id: int):
     cert = load_certificate(cert_id)
-    return _send_stored(cert.pdf_sha256, "application/pdf", f"{cert.serial}.pdf")
+    return send_stored(cert.pdf_sha256, "application/pdf", f"{cert.serial}.pdf", max_age=0)
 
 
 # --- public verification -----------------------------------------------------------------------
@@ -110,7 +87,7 @@ def _rate_limited():
     if not ops.over_rate_limit(request.remote_addr or "unknown", limit):
         return None
     message = _("Too many verification requests. Wait a minute and try again.")
-    if _wants_json():
+    if wants_json():
         response = jsonify({"error": "Too Many Requests", "message": message})
     else:
         response = current_app.make_response(
@@ -180,12 +157,12 @@ def _check_upload(upload, limit: int):
 def verify(code: str):
     cert = ops.find_by_code(db.session(), code)
     if cert is None:
-        if _wants_json():
+        if wants_json():
             return _public(current_app.make_response(
                 ({"error": "Not Found", "status": "unknown", "message": _("No certificate has this code.")}, 404)))
         return _public(current_app.make_response((render_template("certificates/verify_unknown.html", code=code), 404)))
     record = ops.public_record(cert)
-    if _wants_json():
+    if wants_json():
         return _public(jsonify(record))
     return _public(current_app.make_response(render_template("certificates/verify.html", c=record,
                                                              credential=bool(cert.credential_jwt),
@@ -257,7 +234,7 @@ def admin_issue(completion_id: int):
     try:
         cert = ops.issue_certificate(sess, completion, actor=current_user, action=action)
     except ops.CertificateError as exc:
-        flash(_error_message(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("certificates.admin_list"), 303)
     flash(_("Certificate %(serial)s issued to %(name)s.", serial=cert.serial, name=cert.holder_name), "success")
     return redirect(url_for("certificates.admin_list"), 303)
@@ -280,7 +257,7 @@ def admin_approve_all():
     try:
         issued = ops.issue_due(sess, course, actor=current_user, action="approve")
     except ops.CertificateError as exc:
-        flash(_error_message(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("certificates.admin_list"), 303)
     flash(_("%(n)d certificates issued.", n=len(issued)), "success")
     return redirect(url_for("certificates.admin_list", course=course.id if course else None), 303)
@@ -312,7 +289,7 @@ def _posted_on_detail_page(cert: Certificate, form, form_name: str, field, act):
     try:
         message, shown = act()
     except ops.CertificateError as exc:
-        field.errors.append(_error_message(exc))
+        field.errors.append(error_text(exc))
         return _detail_page(cert, **{form_name: form}, status=exc.status)
     flash(message, "success")
     return redirect(url_for("certificates.admin_detail", cert_id=shown.id), 303)
@@ -361,10 +338,9 @@ def admin_print():
     try:
         job = ops.create_print_job(sess, certs, form.output.data, sel, current_user)
     except ops.CertificateError as exc:
-        form.course.errors.append(_error_message(exc))
+        form.course.errors.append(error_text(exc))
         return _admin_page(form, exc.status)
-    sess.commit()  # the job row must exist before the task looks for it
-    tasks.enqueue(job)
+    db.after_commit(sess, lambda: tasks.enqueue(job))  # the task loads the job row: it must be committed first
     return redirect(url_for("certificates.print_job", job_id=job.id), 303)
 
 
@@ -378,7 +354,7 @@ def job_json(job: PrintJob) -> dict:
 @admin_required
 def print_job(job_id: int):
     job = load_print_job(job_id)
-    if _wants_json():
+    if wants_json():
         return job_json(job)
     return render_template("certificates/print_job.html", job=job, data=job_json(job))
 
@@ -390,7 +366,7 @@ def print_download(job_id: int):
     if job.state != "done" or not job.result_sha256:
         abort(404)
     mimetype = "application/pdf" if job.output == "pdf" else "application/zip"
-    return _send_stored(job.result_sha256, mimetype, f"certificates-{job.id}.{job.output}")
+    return send_stored(job.result_sha256, mimetype, f"certificates-{job.id}.{job.output}", max_age=0)
 
 
 from lms.certificates import public_keys  # noqa: E402,F401 - its routes join this blueprint

@@ -21,23 +21,19 @@ from lms.certificates import codes, publishing
 from lms.certificates.models import Certificate, CertificateEvent
 from lms.certificates.pdf import LANGUAGES, CertificateData, CertificateRenderer, CertificateTemplateError
 from lms.certificates.serials import allocate_serials
-from lms.certificates.settings import CertificateSettings, current_settings
+from lms.certificates.settings import CertificateSettings, course_issuing, current_settings
 from lms.completion import completion_recorded
 from lms.db import utcnow
+from lms.errors import UserFacingError
 from lms.storage_app import get_storage
 
 log = logging.getLogger(__name__)
 
-ISSUING = ("automatic", "approved")
 _TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
-class CertificateError(ValueError):
+class CertificateError(UserFacingError):
     """A problem the administrator can fix; ``message``/``params`` are a translatable template."""
-
-    def __init__(self, message: str, status: int = 400, **params):
-        super().__init__(message % params if params else message)
-        self.message, self.params, self.status = message, params, status
 
 
 # --- settings ----------------------------------------------------------------------------------
@@ -48,11 +44,6 @@ def verify_url(code: str) -> str:
     from lms.urls import absolute_url
 
     return absolute_url("certificates.verify", code=code)
-
-
-def course_issuing(course: Course) -> str:
-    issuing = (course.certificate or {}).get("issuing", "automatic")
-    return issuing if issuing in ISSUING else "automatic"
 
 
 def course_template(course: Course) -> str:

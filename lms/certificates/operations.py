@@ -15,10 +15,8 @@ from __future__ import annotations
 from lms.certificates.issuing import (
     BACKGROUND_ISSUE_CHUNK,
     BACKGROUND_ISSUE_THRESHOLD,
-    ISSUING,
     CertificateError,
     count_due,
-    course_issuing,
     course_template,
     due_query,
     issue_certificate,
@@ -44,7 +42,14 @@ from lms.certificates.printing import (
     stored_pdf,
 )
 from lms.certificates.serials import allocate_serials, serial_prefix
-from lms.certificates.settings import DEFAULT_SIGNATORIES, CertificateSettings, current_settings, render_workers
+from lms.certificates.settings import (
+    DEFAULT_SIGNATORIES,
+    ISSUING,
+    CertificateSettings,
+    course_issuing,
+    current_settings,
+    render_workers,
+)
 from lms.certificates.verification import find_by_code, find_by_sha256, over_rate_limit, public_record
 
 __all__ = [

@@ -44,3 +44,12 @@ def current_settings() -> CertificateSettings:
     """The settings of the current Flask app (its renderer cache lives in ``app.extensions``)."""
     cache = current_app.extensions.setdefault("lms_cert_renderers", {})
     return CertificateSettings.from_config(current_app.config, cache)
+
+
+#: How a course's certificates are issued (``certificate: {issuing: ...}`` in course.yaml).
+ISSUING = ("automatic", "approved")
+
+
+def course_issuing(course) -> str:  # a catalog Course: not imported, so that this module stays light
+    issuing = (course.certificate or {}).get("issuing", "automatic")
+    return issuing if issuing in ISSUING else "automatic"

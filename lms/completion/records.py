@@ -4,6 +4,7 @@ They flush; the caller commits, and the commit announces them (signals.completio
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -24,6 +25,29 @@ def completion_status(sess: Session, user: User, course: Course) -> tuple[bool, 
         if not rule(ctx):
             return False, ctx.final_score
     return True, ctx.final_score
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """What one learner still needs for a course's completion, from its rule (all zero/None: nothing)."""
+
+    lessons: int = 0
+    assignments: int = 0
+    printed: int = 0
+    score: float | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.lessons or self.assignments or self.printed) and self.score is None
+
+
+def remaining_needs(sess: Session, user: User, course: Course) -> Remaining:
+    """Every rule's unmet part, counted (unlike ``completion_status``, which stops at the first unmet rule)."""
+    ctx = Context(sess, user, course)
+    for _name, rule in RULES:
+        rule(ctx)
+    return Remaining(**{key: ctx.needs.get(key, default) for key, default in
+                        (("lessons", 0), ("assignments", 0), ("printed", 0), ("score", None))})
 
 
 def record_completion(sess: Session, user: User, course: Course, *, final_score: float | None, source: str,

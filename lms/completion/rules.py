@@ -1,6 +1,8 @@
 """Completion rules: one small function per rule, run in order; a course is complete when all pass.
 
-A rule takes the Context of one learner in one course and returns True when it is met. The
+A rule takes the Context of one learner in one course and returns True when it is met, and writes
+what is still missing for it into ``ctx.needs`` (``lessons``, ``assignments``, ``printed``: how many
+left; ``score``: the minimum score while it is not reached), which the dashboard shows. The
 assignments rule also sets ``ctx.final_score`` (the mean of the best accepted scores), which the
 minimum-score rule reads. Add a rule with ``@completion_rule("name")``.
 """
@@ -25,6 +27,7 @@ class Context:
     course: Course
     final_score: float | None = None
     cache: dict = field(default_factory=dict)
+    needs: dict = field(default_factory=dict)
 
     @property
     def settings(self) -> dict:
@@ -58,20 +61,25 @@ def lessons_done(ctx: Context) -> bool:
     if ctx.settings.get("lessons", "all") != "all":
         return True
     done = completed_lesson_ids(ctx.sess, ctx.user, ctx.course)
-    return all(lesson.id in done for lesson in live_lessons(ctx.sess, ctx.course))
+    ctx.needs["lessons"] = sum(1 for lesson in live_lessons(ctx.sess, ctx.course) if lesson.id not in done)
+    return ctx.needs["lessons"] == 0
 
 
 @completion_rule("assignments")
 def assignments_accepted(ctx: Context) -> bool:
-    scores = []
+    scores, left = [], 0
     for assignment in ctx.needed_assignments():
         accepted = (Submission.assignment_id == assignment.id, Submission.user_id == ctx.user.id,
                     Submission.decision == "accepted")
         if ctx.sess.scalar(select(Submission.id).where(*accepted).limit(1)) is None:
-            return False
+            left += 1
+            continue
         best = ctx.sess.scalar(select(func.max(Submission.score)).where(*accepted))
         if best is not None:
             scores.append(best)
+    ctx.needs["assignments"] = left
+    if left:
+        return False
     ctx.final_score = round(sum(scores) / len(scores), 1) if scores else None
     return True
 
@@ -79,6 +87,7 @@ def assignments_accepted(ctx: Context) -> bool:
 @completion_rule("printed")
 def printed_parts_verified(ctx: Context) -> bool:
     """Assignments with ``printed: true`` count only once their part was printed and signed off with a photo."""
+    left = 0
     for assignment in ctx.needed_assignments():
         if not assignment.printed:
             continue
@@ -86,11 +95,16 @@ def printed_parts_verified(ctx: Context) -> bool:
             Submission.assignment_id == assignment.id, Submission.user_id == ctx.user.id,
             PrintSignoff.signed_at.is_not(None), PrintSignoff.photo_sha256.is_not(None))
         if ctx.sess.scalar(signed.limit(1)) is None:
-            return False
-    return True
+            left += 1
+    ctx.needs["printed"] = left
+    return left == 0
 
 
 @completion_rule("min_score")
 def minimum_score(ctx: Context) -> bool:
     minimum = ctx.settings.get("min_score")
-    return minimum is None or ctx.final_score is None or ctx.final_score >= minimum
+    met = minimum is None or ctx.final_score is None or ctx.final_score >= minimum
+    undecided = ctx.needs.get("assignments", 0) > 0  # the final score is known once every assignment is accepted
+    if minimum is not None and (not met or undecided):
+        ctx.needs["score"] = minimum
+    return met

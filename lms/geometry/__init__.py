@@ -83,6 +83,7 @@ def check_file(path, requirements=None, printer=None, limits=None, material="pla
         printer = req.get("printer")
     angle = req.get("overhang_angle_deg", kwargs.pop("overhang_angle_deg", 45.0))
     mesh = load_mesh(path, filename=filename, limits=limits)
+    kwargs.setdefault("thin_wall_mm", req.get("min_wall_mm"))
     report = analyse(mesh, printer=printer, material=material, overhang_angle_deg=angle, **kwargs)
     report["requirements"] = evaluate(report, req)
     report["ok"] = report["ok"] and all(r["passed"] for r in report["requirements"])

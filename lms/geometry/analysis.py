@@ -19,6 +19,7 @@ from .profiles import (
     get_material, get_printer,
 )
 from .orientation import inverted_shells
+from .overhang import overhang_faces
 from .topology import Topology, analyse_topology
 
 LOCATION_CAP = 5000
@@ -102,14 +103,14 @@ def _inverted_shells(topo: Topology) -> np.ndarray:
     return inverted_shells(topo.shell_closed, topo.shell_volume, topo.shell_bounds)
 
 
-def _wall(v, f, topo, closed: bool, budget: int | None) -> dict | None:
+def _wall(v, f, topo, closed: bool, budget: int | None, thin_below: float | None = None) -> dict | None:
     """Wall thickness figures (None for an open surface, or when turned off with budget 0)."""
     if not closed or budget == 0:
         return None
     from .thickness import MAX_RAYS, wall_thickness
 
     try:
-        return wall_thickness(v, f, topo.area, samples=budget or MAX_RAYS)
+        return wall_thickness(v, f, topo.area, samples=budget or MAX_RAYS, thin_below_mm=thin_below)
     except MemoryError:
         return None
 
@@ -133,8 +134,11 @@ def _wall_check(wall: dict) -> dict:
 
 def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
             overhang_angle_deg: float = 45.0, infill: float = DEFAULT_INFILL,
-            wall_samples: int | None = None, topology: Topology | None = None) -> dict:
-    """Analyse *mesh* and return the report dict (JSON-serialisable)."""
+            wall_samples: int | None = None, topology: Topology | None = None,
+            thin_wall_mm: float | None = None) -> dict:
+    """Analyse *mesh* and return the report dict (JSON-serialisable).
+
+    With *thin_wall_mm* (the assignment's minimum wall) the report also locates the thinner places."""
     printer_profile = get_printer(printer)
     material_profile = get_material(material)
     v, f = mesh.vertices, mesh.faces
@@ -243,20 +247,15 @@ def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
                              rotation=fr["rotation"]))
 
     # overhangs (as oriented in the file, Z up), ignoring faces resting on the bed
-    limit = math.sin(math.radians(overhang_angle_deg))
-    cand = np.flatnonzero(-topo.normal_z > limit + 1e-12)
-    zc = np.ascontiguousarray(v[:, 2])
-    fc = f[cand]
-    zmax_face = np.maximum(np.maximum(zc[fc[:, 0]], zc[fc[:, 1]]), zc[fc[:, 2]])
-    on_bed = zmax_face <= lo[2] + max(1e-3, 1e-6 * float(ext.max()))
-    overhang_area = float(topo.area[cand[~on_bed]].sum())
+    overhang_area = float(topo.area[overhang_faces(v, f, topo.normal_z, overhang_angle_deg)].sum())
     checks.append(_check(
         "overhang", "info", True,
         N_("%(area)s mm² of surface overhangs more than %(angle)s° from vertical and will need support "
            "as oriented."), {"area": fmt(overhang_area, 0), "angle": fmt(overhang_angle_deg, 0)},
         overhang_area_mm2=overhang_area, overhang_angle_deg=float(overhang_angle_deg)))
 
-    wall = _wall(v, f, topo, closed, wall_samples)
+    wall = _wall(v, f, topo, closed, wall_samples, thin_wall_mm)
+    thin_places = wall.pop("thin", []) if wall else []
     if wall:
         checks.append(_wall_check(wall))
 
@@ -311,6 +310,7 @@ def analyse(mesh: Mesh, printer: str | None = None, material: str = "pla",
             "open_edges": _edge_coords(v, topo.open_edges),
             "nonmanifold_edges": _edge_coords(v, topo.nonmanifold_edges),
             "inverted_faces": _face_coords(v, f, inverted_faces),
+            "thin_wall": thin_places,
             "capped_at": LOCATION_CAP,
         },
         "checks": checks,

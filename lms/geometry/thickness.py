@@ -209,11 +209,12 @@ def surface_points(vertices, faces, area, budget: int = MAX_RAYS, spacing: float
 
 
 def wall_thickness(vertices: np.ndarray, faces: np.ndarray, area: np.ndarray, samples: int = MAX_RAYS,
-                   max_distance: float | None = None) -> dict | None:
+                   max_distance: float | None = None, thin_below_mm: float | None = None) -> dict | None:
     """Measure wall thickness; returns a dict of figures or None if not possible.
 
     *samples* is the ray budget.  ``sampled`` is False when the points lie at
-    most SPACING_MM apart everywhere (every 2 × 2 mm feature is measured)."""
+    most SPACING_MM apart everywhere (every 2 × 2 mm feature is measured).  With *thin_below_mm*,
+    ``thin`` lists the places thinner than that (see ``_thin_places``)."""
     if not (area > 0).any():
         return None
     lo = vertices.min(axis=0)
@@ -245,8 +246,10 @@ def wall_thickness(vertices: np.ndarray, faces: np.ndarray, area: np.ndarray, sa
     need = min(MIN_THIN_AREA_MM2, 0.25 * float(w.sum()))
     k = int(np.searchsorted(np.cumsum(w[order]), need - 1e-12))
     at = order[min(k, len(order) - 1)]
+    thin = _thin_places(pts[found], -nrm[found], vals, w, float(vals[at]), thin_below_mm)
     return {
         **figures,
+        **thin,
         "min_mm": float(vals[at]),
         "raw_min_mm": float(vals.min()),
         "p05_mm": float(np.percentile(vals, 5)),
@@ -254,6 +257,25 @@ def wall_thickness(vertices: np.ndarray, faces: np.ndarray, area: np.ndarray, sa
         "hits": int(found.sum()),
         "min_location": [float(x) for x in pts[found][at]],
     }
+
+
+THIN_PLACES_CAP = 2000
+
+
+def _thin_places(pts, direc, vals, weight, min_mm: float, below: float | None) -> dict:
+    """The samples thinner than *below*, each as the segment it crossed the wall along, thinnest first.
+
+    Only when the thinnest wall reported (``min_mm``) is below it too, so that the places agree with
+    the verdict: one ray grazing a corner does not make a thin wall."""
+    if below is None:
+        return {}
+    # the same tolerance as the min_wall_mm requirement (lms.geometry.requirements)
+    thin = np.flatnonzero(vals + 1e-6 < below) if min_mm + 1e-6 < below else np.zeros(0, np.int64)
+    thin = thin[np.argsort(vals[thin], kind="stable")]
+    ends = pts[thin] + direc[thin] * vals[thin, None]
+    segments = np.round(np.hstack([pts[thin], ends])[:THIN_PLACES_CAP], 3)
+    return {"thin_below_mm": float(below), "thin_count": int(len(thin)),
+            "thin_area_mm2": float(weight[thin].sum()), "thin": segments.tolist()}
 
 
 def _cast(vertices, faces, pts, direc, lo, hi, diag, max_distance):

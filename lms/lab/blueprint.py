@@ -1,7 +1,7 @@
 """Lab pages: printers (admin), the lab page (queue and live state), sending, G-code, photos and sign-off."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +18,7 @@ from lms.lab.forms import JobActionForm, PhotoForm, PrinterForm, SendForm, Signo
 from lms.lab.models import LabJob, Printer
 from lms.lab.photos import PhotoError
 from lms.storage_app import get_storage
+from lms.web_helpers import error_text, send_stored, wants_json
 
 bp = Blueprint("lab", __name__)
 
@@ -32,15 +33,11 @@ def _staff_required() -> None:
         abort(404)
 
 
-def _wants_json() -> bool:
-    return request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json"
-
-
 def _refuse(exc, status: int | None = None):  # noqa: ANN001
     """A LabError or PhotoError as a 4xx: JSON, or the error page with the message in the reader's language."""
     status = status or getattr(exc, "status", 400)
-    message = _(exc.message, **exc.params)
-    if _wants_json():
+    message = error_text(exc)
+    if wants_json():
         return {"error": message}, status
     return render_template("error.html", code=status, title=_("That did not work"), message=message), status
 
@@ -86,7 +83,7 @@ def lab_page():
     queue = [queries.job_row(*row) for row in queries.queue(sess)]
     today = [queries.job_row(*row) for row in queries.jobs_of_the_day(sess, utcnow())]
     printer_rows = [printers.public(p) for p in printers.list_printers(sess)]
-    if _wants_json():
+    if wants_json():
         return {"printers": printer_rows, "queue": queue, "today": today}
     messages = {j.id: translate_result(jobs.message_item(j)) for j in sess.query(LabJob).filter(
         LabJob.id.in_([r["id"] for r in queue + today]), LabJob.message.is_not(None))}
@@ -107,7 +104,7 @@ def job_action(job_id: int, action: str):
          "up": lambda: jobs.move(sess, job, -1), "down": lambda: jobs.move(sess, job, +1)}[action]()
     except printers.LabError as exc:
         return _refuse(exc)
-    if _wants_json():
+    if wants_json():
         return {"id": job.id, "state": job.state}
     return redirect(url_for("lab.lab_page"), 303)
 
@@ -129,7 +126,7 @@ def send_to_printer(submission_id: int):
     except printers.LabError as exc:
         return _refuse(exc)
     _tasks.follow_task.schedule(delay=2)  # after this request's commit: start it without waiting a minute
-    if _wants_json():
+    if wants_json():
         return {"job_id": job.id, "state": job.state}, 201
     flash(_("Sent to the lab queue."), "success")
     return _back(sub.id)
@@ -143,12 +140,8 @@ def gcode(submission_id: int):
     if not teaches and not (course.lab or {}).get("gcode_download"):
         abort(404)
     sha = ((sub.report or {}).get("slicer") or {}).get("gcode_sha256")
-    path = get_storage().path(sha) if sha else None
-    if path is None or not path.is_file():
-        abort(404)
     stem = sub.original_name.rsplit(".", 1)[0]
-    return send_file(path, mimetype="text/x-gcode", as_attachment=True, download_name=f"{stem}.gcode",
-                     conditional=True, etag=sha)
+    return send_stored(sha, "text/x-gcode", f"{stem}.gcode", max_age=0)  # a new slice replaces it
 
 
 @bp.route("/submissions/<int:submission_id>/photo", methods=["GET", "POST"])
@@ -158,9 +151,9 @@ def photo(submission_id: int):
     sess = db.session()
     if request.method == "GET":
         record = signoff.signoff_of(sess, sub)
-        if record is None or not record.photo_sha256:
+        if record is None:
             abort(404)
-        return send_file(get_storage().path(record.photo_sha256), mimetype="image/jpeg", etag=record.photo_sha256)
+        return send_stored(record.photo_sha256, "image/jpeg", max_age=0)  # a new photo replaces it
     form = PhotoForm()
     if not form.validate_on_submit():
         return _refuse(printers.LabError(N_("Choose a photo to upload.")))

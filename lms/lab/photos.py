@@ -9,6 +9,7 @@ import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from lms.errors import UserFacingError
 from lms.geometry.i18n import N_
 
 MAX_BYTES = 12 * 1024 * 1024
@@ -16,10 +17,8 @@ MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
 MAX_SIDE = 2048  # stored size: enough to see the part
 
 
-class PhotoError(ValueError):
-    def __init__(self, template: str, **params):
-        super().__init__(template % params if params else template)
-        self.message, self.params = template, params
+class PhotoError(UserFacingError):
+    """A photo that cannot be kept; the message says what to upload instead."""
 
 
 def clean_photo(data: bytes) -> bytes:

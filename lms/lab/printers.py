@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lms.errors import UserFacingError
 from lms.geometry.i18n import N_
 from lms.lab import profiles
 from lms.lab.models import Printer
@@ -15,12 +16,8 @@ from lms.lab.models import Printer
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,59}$")
 
 
-class LabError(ValueError):
-    """A problem the user can fix; ``message``/``params`` are a translatable template."""
-
-    def __init__(self, message: str, status: int = 400, **params):
-        super().__init__(message % params if params else message)
-        self.message, self.params, self.status = message, params, status
+class LabError(UserFacingError):
+    """A problem with a printer or a print job that the user can fix."""
 
 
 def _clean_url(url: str | None) -> str | None:

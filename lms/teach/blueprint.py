@@ -4,24 +4,24 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from lms import db
 from lms.accounts.operations import make_reset_token
 from lms.catalog import operations as ops
 from lms.catalog.cohort import import_people
 from lms.catalog.forms import CohortImportForm
+from lms.catalog.queries import course_by_slug
 from lms.catalog.models import Course
-from lms.catalog.blueprint import lang
 from lms.teach.export import csv_response
 from lms.urls import absolute_url
+from lms.web_helpers import lang
 
 bp = Blueprint("teach", __name__)
 MAX_CSV_BYTES = 1_000_000
 
 
 def load_taught_course(slug: str) -> Course:
-    course = db.session().scalar(select(Course).where(Course.slug == slug))
+    course = course_by_slug(db.session(), slug)
     if course is None or not ops.instructs(db.session(), current_user, course):
         abort(404)
     return course

@@ -11,7 +11,8 @@ from lms.catalog.models import Course, localized
 
 def extra_columns(sess: Session, course: Course) -> tuple[list[str], dict[int, dict]]:
     from lms.assignments.models import Completion
-    from lms.assignments.queries import STATUS_LABELS, course_statuses, live_assignments
+    from lms.assignments.queries import STATUS_LABELS, course_statuses
+    from lms.catalog.queries import live_assignments
 
     completed, score = _("Completed on"), _("Final score")
     values: dict[int, dict] = {}

@@ -150,7 +150,10 @@ def test_macro_emits_assets_once(harness):
     assert "<script" in html and 'type="importmap"' not in html  # no inline script (CSP)
     assert html.count("dist/viewer.js") == 1  # the bundle (viewer.js with three.js), once
     # Buttons are real buttons with toggle state; a no-JS thumbnail exists.
-    assert html.count("<button type=\"button\"") == 8  # reset, wireframe, problems, full detail per viewer
+    # reset, below, wireframe, problems, full detail, measure, clear measurement per viewer
+    assert html.count("<button type=\"button\"") == 14
+    assert html.count('<input type="checkbox" data-toggle=') == 10  # one per overlay kind per viewer
+    assert 'data-action="measure" aria-pressed="false"' in html
     assert 'data-action="wireframe" aria-pressed="false"' in html
     assert 'data-action="problems" aria-pressed="true"' in html
     assert '<noscript><img class="mv-fallback mv-noscript" src="/t.png" alt="cube_with_holes.stl">' in html

@@ -29,8 +29,14 @@ def _varints(data: bytes, count: int) -> tuple[list[int], int]:
 
 
 def decode(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
-    magic, version, _bits, _pad, nv, nf, npos, nidx, *rest = HEADER.unpack_from(blob)
-    assert magic == b"LMSM" and version == 1 and len(blob) == HEADER.size + npos + nidx
+    return decode_with_sets(blob)[:2]
+
+
+def decode_with_sets(blob: bytes) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Vertices, faces and the face sets (boolean masks over the stored faces) of one level."""
+    magic, version, _bits, nsets, nv, nf, npos, nidx, *rest = HEADER.unpack_from(blob)
+    set_bytes = (nf + 7) // 8
+    assert magic == b"LMSM" and version == 1 and len(blob) == HEADER.size + npos + nidx + nsets * set_bytes
     origin, step = np.array(rest[:3]), np.array(rest[3:])
     zig, used = _varints(blob[HEADER.size:HEADER.size + npos], 3 * nv)
     assert used == npos
@@ -40,7 +46,10 @@ def decode(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     assert used == nidx
     a, b, c = np.array(codes).reshape(3, nf)
     first = np.cumsum(a)
-    return vertices, np.stack([first, first + b, first + c], axis=1)
+    start = HEADER.size + npos + nidx
+    sets = [np.array([bool(blob[start + k * set_bytes + t // 8] >> (t % 8) & 1) for t in range(nf)])
+            for k in range(nsets)]
+    return vertices, np.stack([first, first + b, first + c], axis=1), sets
 
 
 def _triangles(vertices: np.ndarray, faces: np.ndarray) -> set:
