@@ -45,18 +45,19 @@ def load_certificate(cert_id: int) -> Certificate:
     return cert
 
 
-def load_admin_certificate(cert_id: int) -> Certificate:
-    cert = db.session().get(Certificate, cert_id)
-    if cert is None:
+def _or_404(row):
+    """``row``, or a 404 answer when there is none."""
+    if row is None:
         abort(404)
-    return cert
+    return row
+
+
+def load_admin_certificate(cert_id: int) -> Certificate:
+    return _or_404(db.session().get(Certificate, cert_id))
 
 
 def load_print_job(job_id: int) -> PrintJob:
-    job = db.session().get(PrintJob, job_id)
-    if job is None:
-        abort(404)
-    return job
+    return _or_404(db.session().get(PrintJob, job_id))
 
 
 # --- learners ----------------------------------------------------------------------------------
