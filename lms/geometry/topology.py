@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .edges import sorted_edges, two_face_edges
+from .mesh import exact_groups
 
 CHUNK = 262_144
 
@@ -164,19 +165,22 @@ def _duplicates(faces: np.ndarray, valid: np.ndarray, nv: int):
     original = np.arange(nf)
     idx = np.flatnonzero(valid)
     vf = faces[idx] if len(idx) != nf else faces
-    if nv < 2**21:
-        c0, c1, c2 = (np.ascontiguousarray(vf[:, k]).astype(np.int64) for k in range(3))
-        lo_ = np.minimum(np.minimum(c0, c1), c2)
-        hi_ = np.maximum(np.maximum(c0, c1), c2)
-        dkey = (lo_ << 42) | ((c0 + c1 + c2 - lo_ - hi_) << 21) | hi_
-        del c0, c1, c2, lo_, hi_
-        sk = np.sort(dkey)
-        if len(sk) < 2 or not (sk[1:] == sk[:-1]).any():
+    c0, c1, c2 = (np.ascontiguousarray(vf[:, k]) for k in range(3))
+    lo_ = np.minimum(np.minimum(c0, c1), c2)
+    hi_ = np.maximum(np.maximum(c0, c1), c2)
+    mid = c0 + c1
+    mid += c2
+    mid -= lo_
+    mid -= hi_
+    del c0, c1, c2
+    if nv < 2**21:  # a quick test first: most models have no copies
+        dkey = (lo_.astype(np.int64) << 42) | (mid.astype(np.int64) << 21) | hi_
+        dkey.sort()
+        if len(dkey) < 2 or not (dkey[1:] == dkey[:-1]).any():
             return duplicate, original
-        del sk
-        _, first, inverse = np.unique(dkey, return_index=True, return_inverse=True)
-    else:
-        _, first, inverse = np.unique(np.sort(vf, axis=1), axis=0, return_index=True, return_inverse=True)
+        del dkey
+    # the corners sorted within each face, grouped exactly (as vertices are merged)
+    first, inverse = exact_groups([x.astype(np.uint32, copy=False) for x in (lo_, mid, hi_)])
     inverse = inverse.ravel()
     original[idx] = idx[first[inverse]]
     duplicate[idx] = original[idx] != idx
@@ -253,8 +257,10 @@ def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
 
     holes = 0
     if len(open_edges):
-        _, inv = np.unique(open_edges.ravel(), return_inverse=True)
-        inv = inv.reshape(-1, 2)
+        ends = open_edges.ravel()
+        on_hole = np.zeros(nv, bool)
+        on_hole[ends] = True
+        inv = (np.cumsum(on_hole) - 1)[ends].reshape(-1, 2)  # dense numbers of the hole vertices
         holes, _ = _components(int(inv.max()) + 1, inv[:, 0], inv[:, 1])
 
     # parts: faces joined through edges that exactly two (distinct) faces share,
