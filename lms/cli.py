@@ -1,6 +1,7 @@
 """The ``lms`` command line."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -213,11 +214,15 @@ def _raise_interrupt(signum, frame):  # noqa: ANN001
 
 @cli.command("worker")
 @click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--nice", default=10, show_default=True, type=click.IntRange(0, 19),
+              help="Lower the consumer's CPU priority by this much, so that pages stay quick while models are checked.")
 @with_appcontext
-def worker(workers: int):
+def worker(workers: int, nice: int):
     """Consume background tasks (for LMS_REDIS_URL deployments; `lms serve` starts one on SQLite)."""
     from lms.tasks import huey, load_task_modules
 
+    # A check is minutes of CPU that nobody waits on by the second; a page is waited on now.
+    os.nice(nice)
     load_task_modules()
     # SIGTERM (a service manager's stop) lets the running checks finish; SIGINT stops at once.
     consumer = huey.create_consumer(workers=workers, worker_type="thread", graceful_signal="TERM")

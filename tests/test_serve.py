@@ -4,6 +4,7 @@ Login, upload, check, grading and the certificate download all go through HTTP t
 """
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -140,6 +141,28 @@ def test_lms_serve_runs_a_course_to_its_certificate(served):
     assert "task consumer: process" in text
     pid = int(re.search(r"task consumer: process (\d+)", text).group(1))
     assert not Path(f"/proc/{pid}").exists(), "the consumer process outlived the server"
+
+
+def niceness(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2:].split()[16])  # field 19, counted after the command name
+
+
+def test_the_consumer_runs_below_the_web_workers(served):
+    """Checks are long and nobody waits on them by the second; pages are: on a 2-core lab server
+    the consumer must leave the CPU to gunicorn first (workshop bench: page p95 during a burst)."""
+    _base, proc, log = served
+    deadline = time.time() + 30
+    while not (found := re.search(r"task consumer: process (\d+)", log.read_text())) and time.time() < deadline:
+        time.sleep(0.2)
+    assert found, log.read_text()
+    consumer = int(found.group(1))
+    for _ in range(600):  # the child lowers its own priority as it starts (after its imports)
+        if niceness(consumer) == 10:
+            break
+        time.sleep(0.1)
+    assert niceness(consumer) == 10
+    assert niceness(proc.pid) == niceness(os.getpid())  # the web server keeps the caller's priority
 
 
 @pytest.mark.parametrize("base_url", [None, "http://localhost:5000", "http://127.0.0.1:8000"])
