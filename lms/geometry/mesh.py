@@ -70,12 +70,12 @@ def _column_bits(coords: np.ndarray) -> list[np.ndarray]:
     return [np.ascontiguousarray(coords[:, k]).view(np.uint32) for k in range(3)]
 
 
-def _exact_groups(coords) -> tuple[np.ndarray, np.ndarray]:
+def exact_groups(coords) -> tuple[np.ndarray, np.ndarray]:
     """Group points that are bitwise identical.
 
     *coords* is an (N, 3) array or a list of three 1-D unsigned-integer views
     of the coordinate columns (uint32 for float32 data, uint64 for float64).
-    Returns ``(first, inverse)``: ``first[g]`` is one member of group *g*,
+    Returns ``(first, inverse)``: ``first[g]`` is the first (lowest) member of group *g*,
     ``inverse[i]`` the group of point *i*.
 
     A 64-bit sort key packs a hash of the coordinates (high bits) with the
@@ -144,8 +144,8 @@ def _exact_groups(coords) -> tuple[np.ndarray, np.ndarray]:
         new_ids[o] = np.cumsum(st) - 1 + gid[-1] + 1
         gid[np.flatnonzero(bad)] = new_ids
         _, gid = np.unique(gid, return_inverse=True)  # renumber densely
-        first = np.empty(int(gid.max()) + 1, np.int64)
-        first[gid] = order
+        first = np.full(int(gid.max()) + 1, n, np.int64)
+        np.minimum.at(first, gid, order)
     else:
         first = order[start].astype(np.int64)
     del start, same
@@ -170,7 +170,7 @@ def from_columns(cols: list[np.ndarray], **kw) -> Mesh:
     for c in cols:
         c += np.float32(0.0)  # turn -0.0 into +0.0 so both merge
     bits = [c.view(np.uint32) for c in cols]
-    first, inverse = _exact_groups(bits)
+    first, inverse = exact_groups(bits)
     first, inverse = _in_file_order(first, inverse)
     vertices = np.stack([c[first] for c in cols], axis=1).astype(np.float64)
     faces = inverse.reshape(-1, 3)
@@ -191,7 +191,7 @@ def from_indexed(vertices: np.ndarray, faces: np.ndarray, **kw) -> Mesh:
     faces = np.asarray(faces)
     if len(vertices) == 0 or len(faces) == 0:
         return Mesh(np.zeros((0, 3)), np.zeros((0, 3), np.int32), **kw)
-    first, inverse = _exact_groups(vertices)
+    first, inverse = exact_groups(vertices)
     first, inverse = _in_file_order(first, inverse)
     used = faces.reshape(-1)
     new_faces = inverse[used].reshape(-1, 3).astype(np.int32 if len(first) < 2**31 - 1 else np.int64)

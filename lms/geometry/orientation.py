@@ -35,8 +35,9 @@ def orientation_parity(n_faces: int, fa: np.ndarray, fb: np.ndarray, flip: np.nd
     from scipy.sparse.csgraph import breadth_first_order
 
     used = np.flatnonzero(part >= 0)
-    _, first = np.unique(part[used], return_index=True)
-    roots = used[first]
+    first = np.full(int(part.max()) + 1 if len(used) else 0, n_faces, np.int64)
+    np.minimum.at(first, part[used], used)  # the first face of each part (no argsort)
+    roots = first[first < n_faces]
     hub = n_faces  # virtual root joining the first face of every part
     a = np.concatenate([fa, fb, np.full(len(roots), hub)])
     b = np.concatenate([fb, fa, roots])

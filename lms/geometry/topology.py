@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .edges import sorted_edges, two_face_edges
+from .mesh import exact_groups
+
 CHUNK = 262_144
 
 
@@ -114,19 +117,6 @@ def face_geometry(vertices: np.ndarray, faces: np.ndarray, centre: np.ndarray):
     return area, nz, vol
 
 
-def _runs(sorted_keys: np.ndarray):
-    """Start indices and lengths of runs of equal values in a sorted array."""
-    n = len(sorted_keys)
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    flag = np.empty(n, bool)
-    flag[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=flag[1:])
-    starts = np.flatnonzero(flag)
-    lengths = np.diff(np.append(starts, n))
-    return starts, lengths
-
-
 def _components(n_nodes: int, a: np.ndarray, b: np.ndarray) -> tuple[int, np.ndarray]:
     """Connected components of an undirected graph given as edge arrays.
 
@@ -175,66 +165,26 @@ def _duplicates(faces: np.ndarray, valid: np.ndarray, nv: int):
     original = np.arange(nf)
     idx = np.flatnonzero(valid)
     vf = faces[idx] if len(idx) != nf else faces
-    if nv < 2**21:
-        c0, c1, c2 = (np.ascontiguousarray(vf[:, k]).astype(np.int64) for k in range(3))
-        lo_ = np.minimum(np.minimum(c0, c1), c2)
-        hi_ = np.maximum(np.maximum(c0, c1), c2)
-        dkey = (lo_ << 42) | ((c0 + c1 + c2 - lo_ - hi_) << 21) | hi_
-        del c0, c1, c2, lo_, hi_
-        sk = np.sort(dkey)
-        if len(sk) < 2 or not (sk[1:] == sk[:-1]).any():
+    c0, c1, c2 = (np.ascontiguousarray(vf[:, k]) for k in range(3))
+    lo_ = np.minimum(np.minimum(c0, c1), c2)
+    hi_ = np.maximum(np.maximum(c0, c1), c2)
+    mid = c0 + c1
+    mid += c2
+    mid -= lo_
+    mid -= hi_
+    del c0, c1, c2
+    if nv < 2**21:  # a quick test first: most models have no copies
+        dkey = (lo_.astype(np.int64) << 42) | (mid.astype(np.int64) << 21) | hi_
+        dkey.sort()
+        if len(dkey) < 2 or not (dkey[1:] == dkey[:-1]).any():
             return duplicate, original
-        del sk
-        _, first, inverse = np.unique(dkey, return_index=True, return_inverse=True)
-    else:
-        _, first, inverse = np.unique(np.sort(vf, axis=1), axis=0, return_index=True, return_inverse=True)
+        del dkey
+    # the corners sorted within each face, grouped exactly (as vertices are merged)
+    first, inverse = exact_groups([x.astype(np.uint32, copy=False) for x in (lo_, mid, hi_)])
     inverse = inverse.ravel()
     original[idx] = idx[first[inverse]]
     duplicate[idx] = original[idx] != idx
     return duplicate, original
-
-
-def _sorted_corners(uf: np.ndarray, nv: int):
-    """The 3m directed edges of the faces *uf*, sorted by undirected edge.
-
-    Returns ``(edge_key, forward, face)`` in sorted order: the packed vertex
-    pair ``lo * nv + hi``, whether the face runs lo→hi, and the face (row of *uf*).
-    One plain sort of a packed (edge, direction, corner) key when it fits in
-    63 bits, else an argsort.
-    """
-    m = len(uf)
-    nv64 = np.int64(max(nv, 1))
-    a = uf.astype(np.int64)
-    b = np.roll(a, -1, axis=1)
-    ekey = np.minimum(a, b)
-    ekey *= nv64
-    ekey += np.maximum(a, b)
-    fwd = (a < b).ravel()
-    ekey = ekey.ravel()
-    del a, b
-    cb = max(int(3 * m - 1).bit_length(), 1)
-    if int(nv64 * nv64).bit_length() + 1 + cb <= 63:
-        packed = ekey << np.int64(cb + 1)
-        packed |= fwd.astype(np.int64) << np.int64(cb)
-        packed |= np.arange(3 * m, dtype=np.int64)
-        del ekey, fwd
-        packed.sort()
-        corner = packed & np.int64((1 << cb) - 1)
-        fwd = ((packed >> np.int64(cb)) & 1).astype(bool)
-        packed >>= np.int64(cb + 1)
-        return packed, fwd, corner // 3
-    order = np.argsort(ekey)  # the order of corners within one edge does not matter
-    return ekey[order], fwd[order], order // 3
-
-
-def _face_graph(key, fwd, face, keep=None):
-    """Pairs of faces sharing an edge used by exactly two faces, and whether
-    they run it the same way (inconsistent winding)."""
-    if keep is not None:
-        key, fwd, face = key[keep], fwd[keep], face[keep]
-    starts, lengths = _runs(key)
-    s2 = starts[lengths == 2]
-    return face[s2], face[s2 + 1], fwd[s2] == fwd[s2 + 1]
 
 
 def _shell_bounds(vertices, faces, shell_of_face, n_shells, lo, hi, wanted):
@@ -269,16 +219,16 @@ def _flat_faces(vertices, faces, area, diag, skip):
     tol = FLAT_HEIGHT * diag
     flat = area <= 0.5 * diag * tol
     cand = np.flatnonzero(flat & ~skip)
-    if len(cand):
-        fc = faces[cand]
-        longest2 = np.zeros(len(cand))
+    cols = [np.ascontiguousarray(vertices[:, k]) for k in range(3)] if len(cand) else []
+    for s in range(0, len(cand), CHUNK):  # each corner's coordinates gathered once
+        cc = cand[s:s + CHUNK]
+        corner = [[c[faces[cc, j]] for c in cols] for j in range(3)]
+        longest2 = np.zeros(len(cc))
         for i in range(3):
-            d2 = np.zeros(len(cand))
-            for c in (vertices[:, k] for k in range(3)):
-                d = c[fc[:, i]] - c[fc[:, (i + 1) % 3]]
-                d2 += d * d
+            p, q = corner[i], corner[(i + 1) % 3]
+            d2 = sum((p[k] - q[k]) ** 2 for k in range(3))
             np.maximum(longest2, d2, out=longest2)
-        flat[cand] = area[cand] <= 0.5 * np.sqrt(longest2) * tol
+        flat[cc] = area[cc] <= 0.5 * np.sqrt(longest2) * tol
     return flat
 
 
@@ -299,33 +249,26 @@ def analyse_topology(vertices: np.ndarray, faces: np.ndarray) -> Topology:
     # reversed copy close each other's edges; plain copies show up as non-manifold
     use_idx = np.flatnonzero(valid) if not valid.all() else None
     uf = faces[use_idx] if use_idx is not None else faces
-    key, fwd, corner_face = _sorted_corners(uf, nv)
-    starts, lengths = _runs(key)
-    keys = key[starts]
-    nv64 = np.int64(max(nv, 1))
-
-    def pairs(mask):
-        k = keys[mask]
-        return np.stack([k // nv64, k % nv64], axis=1)
-
-    two = lengths == 2
-    inconsistent = two.copy()
-    inconsistent[two] = fwd[starts[two]] == fwd[starts[two] + 1]
-    open_edges, nonmanifold, inconsistent = pairs(lengths == 1), pairs(lengths > 2), pairs(inconsistent)
-    open_faces = corner_face[starts[lengths == 1]]
+    runs = sorted_edges(uf, nv)
+    key2, fa, fb, same = two_face_edges(uf, runs)
+    open_edges, nonmanifold = runs.pairs(runs.lengths == 1), runs.pairs(runs.lengths > 2)
+    inconsistent = runs.pairs(np.flatnonzero(runs.lengths == 2)[same])
+    open_faces = runs.face[runs.starts[runs.lengths == 1]]
 
     holes = 0
     if len(open_edges):
-        _, inv = np.unique(open_edges.ravel(), return_inverse=True)
-        inv = inv.reshape(-1, 2)
+        ends = open_edges.ravel()
+        on_hole = np.zeros(nv, bool)
+        on_hole[ends] = True
+        inv = (np.cumsum(on_hole) - 1)[ends].reshape(-1, 2)  # dense numbers of the hole vertices
         holes, _ = _components(int(inv.max()) + 1, inv[:, 0], inv[:, 1])
 
     # parts: faces joined through edges that exactly two (distinct) faces share,
     # so parts touching at a vertex or along an edge stay apart (like admesh)
     local_dup = duplicate[use_idx] if use_idx is not None else duplicate
-    keep = ~local_dup[corner_face] if local_dup.any() else None
-    fa, fb, same = _face_graph(key, fwd, corner_face, keep)
-    del key, fwd, corner_face
+    if local_dup.any():
+        key2, fa, fb, same = two_face_edges(uf, runs, ~local_dup)
+    del runs, key2
     m = len(uf)
     n_shells, label = _components(m, fa, fb)
     label = label.astype(np.int32)
