@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import thickness_embree
-
 # rays are followed this far; walls thicker than this are reported as "at least"
 MAX_DISTANCE_MM = 25.0
 # points at most this far apart find every wall feature of 2 x 2 mm
@@ -226,13 +224,7 @@ def wall_thickness(vertices: np.ndarray, faces: np.ndarray, area: np.ndarray, sa
     tri_s = vertices[faces[pick]]
     nrm = np.cross(tri_s[:, 1] - tri_s[:, 0], tri_s[:, 2] - tri_s[:, 0])
     nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
-    if thickness_embree.available:
-        tri = vertices[faces]
-        outward = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-        del tri
-        best = thickness_embree.cast(vertices, faces, outward, pts, -nrm, lo, diag, max_distance)
-    else:
-        best = _cast(vertices, faces, pts, -nrm, lo, hi, diag, max_distance)
+    best = _cast(vertices, faces, pts, -nrm, lo, hi, diag, max_distance)
     if best is None:
         return None
     figures = {"searched_mm": float(max_distance), "samples": int(len(pts)), "spacing_mm": round(spacing, 2),

@@ -17,7 +17,7 @@ import pytest
 from lms import db, geometry
 from lms.geometry.overhang import overhang_faces
 from lms.geometry.topology import analyse_topology
-from tests.browser.test_submission_page import live_server, logged_in_page  # noqa: F401 - the server fixture
+from tests.browser.test_submission_page import logged_in_page
 from tests.browser.test_viewer_static import browser, next_frames  # noqa: F401 - the browser fixture
 from tests.models import cube_stl
 from tests.shelf_model import shelf_stl

@@ -12,18 +12,8 @@ import trimesh
 from scipy.spatial.transform import Rotation
 from shapes import in_every_format
 
-from lms.geometry import analyse, evaluate, thickness_embree
+from lms.geometry import analyse, evaluate
 from lms.geometry.mesh import from_indexed
-from lms.geometry.thickness import wall_thickness
-
-
-@pytest.fixture(autouse=True, params=["embree", "numpy"])
-def ray_engine(request, monkeypatch):
-    """Every wall test runs on both ray casters: Embree where its wheel exists, numpy everywhere."""
-    if request.param == "embree" and not thickness_embree.available:
-        pytest.skip("embreex is not installed on this platform")
-    monkeypatch.setattr(thickness_embree, "available", request.param == "embree")
-    return request.param
 
 
 def _quad(a, b, c, d):
@@ -111,22 +101,3 @@ def test_a_large_model_says_that_it_sampled():
     check = next(c for c in r["checks"] if c["id"] == "wall_thickness")
     assert check["params"]["spacing"] in check["message"] and "estimate" in check["message"]
 
-
-def test_both_ray_casters_measure_the_same_walls(monkeypatch):
-    """A hollow box (2 mm walls) with a 0.4 mm tab: Embree (float32) and numpy agree to a micrometre."""
-    outer = trimesh.creation.box((30, 30, 30))
-    inner = trimesh.creation.box((26, 26, 26))
-    inner.invert()
-    shell = trimesh.util.concatenate([outer, inner])
-    tab = trimesh.Trimesh(*cube_with_tab())
-    figures = {}
-    for engine in (True, False):
-        monkeypatch.setattr(thickness_embree, "available", engine)
-        figures[engine] = [wall_thickness(np.asarray(m.vertices, float), np.asarray(m.faces), m.area_faces)
-                           for m in (shell, tab)]
-    for fast, slow in zip(figures[True], figures[False]):
-        for key in ("min_mm", "raw_min_mm", "median_mm"):
-            assert fast[key] == pytest.approx(slow[key], abs=1e-3), key
-        assert fast["samples"] == slow["samples"] and fast["hits"] == slow["hits"]
-    assert figures[True][0]["min_mm"] == pytest.approx(2.0, abs=1e-3)
-    assert figures[True][1]["min_mm"] == pytest.approx(0.4, abs=1e-3)
