@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.test_overlays_browser import _expected_overhang_faces, strict_assignment  # noqa: F401 - fixture
 from tests.browser.test_submission_page import logged_in_page
 from tests.browser.test_viewer_static import browser  # noqa: F401 - the browser fixture
-from tests.models import cube_stl
+from tests.models import binary_stl, cube_stl
+from tests.shelf_model import shelf_triangles
 from tests.test_assignments import ASSIGNMENT_URL, COURSE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +37,7 @@ def _shoot(browser, live_server, email, path, name):
 
 
 def test_upload_with_note_grade_per_criterion_learner_sees_it(app, users, synced, tasks_running, live_server,
-                                                              browser, tmp_path):
+                                                              browser, strict_assignment, tmp_path):
     users.create("learner@example.org", "Чыныбаев Мирлан Үңөөвич")
     users.create("instructor@fablab.kg", "Гүлнара Токтогулова", role="instructor")
     context = browser.new_context(viewport={"width": 1366, "height": 900})
@@ -46,8 +48,11 @@ def test_upload_with_note_grade_per_criterion_learner_sees_it(app, users, synced
     assert "How your work is graded" in page.inner_text("main")
     _shoot(browser, live_server, "learner@example.org", ASSIGNMENT_URL, "assignment")
 
+    # A shelf (overhanging undersides) with two triangles missing (holes): both are marked in the viewer.
     holes = tmp_path / "holes.stl"
-    holes.write_bytes(cube_stl(20, drop_faces=2))
+    holes.write_bytes(binary_stl(shelf_triangles(10.0, 1.0)[:-2]))
+    overhanging = _expected_overhang_faces(holes.read_bytes(), tmp_path, 45.0)
+    assert overhanging > 0
     page.set_input_files("#model", str(holes))
     page.fill("#note", "Layer **0.2 mm**, 3 walls. Holes measured: 2.9 / 3.1 / 3.3 mm.")
     page.click("#upload-form button[type=submit]")
@@ -55,6 +60,10 @@ def test_upload_with_note_grade_per_criterion_learner_sees_it(app, users, synced
     page.wait_for_selector(".report", timeout=60_000)
     first = page.url.replace(live_server, "")
     assert "0.2 mm" in page.inner_text("main")
+    page.wait_for_selector('.model-viewer[data-state="ready"]', timeout=30_000)
+    legend = page.locator(".model-viewer .mv-legend")
+    assert legend.locator('[data-problem="overhang"] [data-count]').inner_text() == str(overhanging)
+    assert int(legend.locator('[data-problem="open_edges"] [data-count]').inner_text()) > 0
     _shoot(browser, live_server, "learner@example.org", first, "report-failing")
     context.close()
 
