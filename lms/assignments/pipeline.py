@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lms import geometry
 from lms.geometry.mesh_repair import RepairRefusedError
+from lms.geometry.topology import analyse_topology
 from lms.geometry.viewer import viewer_package
 
 
@@ -22,14 +23,15 @@ def check_model(path: Path, filename: str, requirements: dict, limits: geometry.
     """Raises geometry.GeometryError when the file cannot be read as a model."""
     requirements = geometry.validate_requirements(requirements or {})
     mesh = geometry.load_mesh(path, filename=filename, limits=limits)
-    report = geometry.analyse(mesh, printer=requirements.get("printer"),
+    topology = analyse_topology(mesh.vertices, mesh.faces)  # once, for the report and the viewer's overlays
+    report = geometry.analyse(mesh, printer=requirements.get("printer"), topology=topology,
                               overhang_angle_deg=requirements.get("overhang_angle_deg", 45.0),
                               thin_wall_mm=requirements.get("min_wall_mm"))
     report["file"] = filename
     report["requirements"] = geometry.evaluate(report, requirements)
     report["ok"] = bool(report["ok"]) and all(r["passed"] for r in report["requirements"])
     report["findings"] = geometry.assemble_findings(report)
-    viewer = viewer_package(mesh, report)
+    viewer = viewer_package(mesh, report, topology=topology)
     repaired = None
     if not (report["closed"] and not report["degenerate_faces"] and not report["duplicate_faces"]
             and not report["inverted_shells"]):

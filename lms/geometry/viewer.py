@@ -19,7 +19,7 @@ import numpy as np
 from .mesh import Mesh
 from .overhang import overhang_faces
 from .simplify import simplify
-from .topology import face_geometry
+from .topology import Topology, face_geometry
 
 PROBLEM_CAP = 5000
 DEFAULT_OVERHANG_ANGLE = 45.0  # as lms.geometry.analysis.analyse
@@ -148,14 +148,16 @@ def _compact(mesh: Mesh) -> tuple[np.ndarray, np.ndarray]:
     return v[used], remap[f]
 
 
-def viewer_package(mesh: Mesh, report: dict | None = None, light_faces: int = LIGHT_FACES) -> bytes:
+def viewer_package(mesh: Mesh, report: dict | None = None, light_faces: int = LIGHT_FACES,
+                   topology: Topology | None = None) -> bytes:
     """The stored viewer data: meta JSON, then each level of detail gzip-compressed, lightest first.
 
     ``PACKAGE_MAGIC | u32 meta length | meta JSON | level 0 | level 1 ...``; the meta lists each
     level's faces and (offset, length) within the part after the meta.  Each level carries the
-    overhanging faces as a face set (see "the compact binary form").
+    overhanging faces as a face set (see "the compact binary form"). Pass the ``topology`` the check
+    already computed, so that the faces' areas and normals are not computed again.
     """
-    overhang, overhang_area = overhang_mask(mesh, report)
+    overhang, overhang_area = overhang_mask(mesh, report, topology)
     meta = viewer_meta(mesh, report)
     meta["overlays"]["overhang"].update(faces=int(overhang.sum()), area_mm2=overhang_area)
     meta["face_sets"] = ["overhang"]
@@ -175,11 +177,14 @@ def viewer_package(mesh: Mesh, report: dict | None = None, light_faces: int = LI
     return PACKAGE_MAGIC + struct.pack("<I", len(head)) + head + b"".join(blobs)
 
 
-def overhang_mask(mesh: Mesh, report: dict | None) -> tuple[np.ndarray, float]:
+def overhang_mask(mesh: Mesh, report: dict | None, topology: Topology | None = None) -> tuple[np.ndarray, float]:
     """The faces the overhang check counts (at the report's angle) as a boolean mask, and their area
     in mm² (the same figures as the check: lms.geometry.overhang)."""
     v, f = mesh.vertices, mesh.faces
-    area, normal_z, _volume = face_geometry(v, f, (v.min(axis=0) + v.max(axis=0)) / 2.0)
+    if topology is not None:
+        area, normal_z = topology.area, topology.normal_z
+    else:
+        area, normal_z, _volume = face_geometry(v, f, (v.min(axis=0) + v.max(axis=0)) / 2.0)
     faces = overhang_faces(v, f, normal_z, _overhang_angle(report))
     mask = np.zeros(len(f), bool)
     mask[faces] = True
